@@ -1,0 +1,131 @@
+/**
+ * Patch and module definitions: the static input of a run. A patch set holds
+ * the livepatch modules, the target modules and the vmlinux functions that one
+ * scenario can load and call. Definitions never change while a run goes on;
+ * the world refers to them by module name.
+ */
+import type { Code, ShadowCtor, ShadowDtor } from './code.ts';
+import type { ModuleName, ObjectName } from './ids.ts';
+
+export type CallbackName = 'pre_patch' | 'post_patch' | 'pre_unpatch' | 'post_unpatch';
+export const CALLBACK_NAMES: readonly CallbackName[] = ['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch'];
+
+export interface ParamDef {
+  readonly name: string;
+  readonly type: 'int' | 'bool';
+  readonly default: number;
+  /** Mode allows writes through /sys/module/<m>/parameters/<name> at run time. */
+  readonly writable: boolean;
+}
+
+export interface FuncDef {
+  readonly oldName: string;
+  /** old_sympos; 0 means the symbol must be unique. */
+  readonly sympos?: number;
+  /** What the new function does besides the original function's role. */
+  readonly body?: Code;
+}
+
+export interface ObjectDef {
+  /** null for vmlinux, otherwise the target module name. */
+  readonly name: ObjectName;
+  readonly funcs: readonly FuncDef[];
+  /** Per-object callbacks of the current API. */
+  readonly callbacks?: Partial<Record<CallbackName, Code>>;
+}
+
+/** struct klp_state of the current API (id, version) plus redesign fields for issue-independent reuse. */
+export interface StateDef {
+  readonly id: number;
+  readonly version: number;
+}
+
+/**
+ * How closely a definition follows the documented author practice. Reports use it to
+ * tell an API flaw (violated with best-practice authors only) from an author error.
+ */
+export type Practice =
+  | 'best-practice'
+  | 'no-state'
+  | 'exit-frees-shadows'
+  | 'ignores-prev-state'
+  | 'callbacks-on-module-object'
+  | 'kernel-module';
+
+export interface PatchModuleDef {
+  readonly kind: 'livepatch';
+  readonly name: ModuleName;
+  /** patch.replace, fixed or copied from an int module parameter at init. */
+  readonly replace: boolean | { readonly param: string };
+  readonly params?: readonly ParamDef[];
+  readonly objects: readonly ObjectDef[];
+  readonly states?: readonly StateDef[];
+  /** module_exit; livepatch modules run it only at rmmod, after the patch was freed. */
+  readonly exit?: Code;
+  readonly ctors?: Readonly<Record<string, ShadowCtor>>;
+  readonly dtors?: Readonly<Record<string, ShadowDtor>>;
+  readonly practice: Practice;
+  /** A line naming where the definition comes from, for reports. */
+  readonly source: string;
+  /** Text printk uses as prefix; defaults to `<module>: `. Empty for modules without pr_fmt. */
+  readonly printPrefix?: string;
+}
+
+/** The part a function plays for its parent object, as its callers rely on it. */
+export type FuncRole = 'create' | 'use' | 'release';
+
+export interface TargetFuncDef {
+  readonly name: string;
+  readonly role: FuncRole;
+  /** What the original function does besides its role. */
+  readonly body?: Code;
+}
+
+/** A module that is not a livepatch: a patch target or a plain test module. */
+export interface TargetModuleDef {
+  readonly kind: 'target';
+  readonly name: ModuleName;
+  readonly params?: readonly ParamDef[];
+  readonly functions: readonly TargetFuncDef[];
+  readonly init?: Code;
+  readonly exit?: Code;
+  readonly ctors?: Readonly<Record<string, ShadowCtor>>;
+  readonly dtors?: Readonly<Record<string, ShadowDtor>>;
+  readonly source: string;
+  readonly printPrefix?: string;
+}
+
+export type ModuleDef = PatchModuleDef | TargetModuleDef;
+
+/** Everything one scenario can load: its modules and the patchable vmlinux functions. */
+export interface PatchSet {
+  readonly name: string;
+  readonly description?: string;
+  readonly modules: readonly ModuleDef[];
+  readonly vmlinuxFunctions: readonly TargetFuncDef[];
+  /** System variables that author code changes, with their boot values. */
+  readonly systemVariables: Readonly<Record<string, number>>;
+}
+
+export function findModule(set: PatchSet, name: string): ModuleDef | undefined {
+  return set.modules.find((m) => m.name === name);
+}
+
+export function patchModules(set: PatchSet): PatchModuleDef[] {
+  return set.modules.filter((m): m is PatchModuleDef => m.kind === 'livepatch');
+}
+
+export function targetModules(set: PatchSet): TargetModuleDef[] {
+  return set.modules.filter((m): m is TargetModuleDef => m.kind === 'target');
+}
+
+/** Functions of a patch target: vmlinux's from the patch set, or a target module's own. */
+export function targetFunctions(set: PatchSet, object: ObjectName): readonly TargetFuncDef[] {
+  if (object === null) return set.vmlinuxFunctions;
+  const def = findModule(set, object);
+  return def?.kind === 'target' ? def.functions : [];
+}
+
+export function printPrefix(def: ModuleDef): string {
+  return def.printPrefix ?? `${def.name}: `;
+}

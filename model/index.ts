@@ -1,0 +1,7 @@
+/** The models klpcheck can run, by name. */
+import { currentModel } from './current/index.ts';
+import type { Model, ModelName } from './trace.ts';
+
+export const MODELS: Partial<Record<ModelName, Model>> = {
+  current: currentModel,
+};
