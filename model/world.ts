@@ -55,7 +55,7 @@ export interface PatchInstance {
   readonly module: ModuleName;
   readonly replace: boolean;
   /** Position in the order of klp_enable_patch calls that reached the list. */
-  readonly enableOrder: number;
+  enableOrder: number;
   enabled: boolean;
   forced: boolean;
   phase: PatchPhase;

@@ -1,0 +1,101 @@
+/**
+ * Fast interpreter of a chart: finds the first enabled transition for an
+ * operation from the deepest control state up to the root, runs its actions on
+ * one private copy of the world, then follows eventless transitions. It runs
+ * the same named guards and actions as the xstate machine built from the chart.
+ */
+import type { PatchSet } from '../definition.ts';
+import type { KernelEvent } from '../events.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Operation } from '../operations.ts';
+import type { World } from '../world.ts';
+import { cloneWorld } from '../world.ts';
+import type { ChartImplementation, ChartNode, ChartTransition } from './chart.ts';
+
+interface Located {
+  readonly transition: ChartTransition;
+  /** Path of the node whose handler matched. */
+  readonly source: readonly string[];
+}
+
+function nodeAt(root: ChartNode, path: readonly string[]): ChartNode {
+  let node = root;
+  for (const key of path) {
+    const child = node.states?.[key];
+    if (!child) throw new Error(`internal: chart has no state ${path.join('.')}`);
+    node = child;
+  }
+  return node;
+}
+
+function select(
+  impl: ChartImplementation,
+  candidates: readonly ChartTransition[] | undefined,
+  world: Readonly<World>,
+  op: Operation,
+  set: PatchSet,
+): ChartTransition | undefined {
+  for (const transition of candidates ?? []) {
+    if (!transition.guard) return transition;
+    const guard = impl.guards[transition.guard];
+    if (!guard) throw new Error(`internal: chart guard ${transition.guard} is not implemented`);
+    if (guard(world, op, set)) return transition;
+  }
+  return undefined;
+}
+
+function locate(impl: ChartImplementation, path: readonly string[], world: Readonly<World>, op: Operation, set: PatchSet): Located | undefined {
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const source = path.slice(0, depth);
+    const transition = select(impl, nodeAt(impl.chart, source).on?.[op.type], world, op, set);
+    if (transition) return { transition, source };
+  }
+  return undefined;
+}
+
+function runActions(impl: ChartImplementation, k: Kernel, transition: ChartTransition, op: Operation): void {
+  for (const ref of transition.actions) {
+    const name = typeof ref === 'string' ? ref : ref.type;
+    const action = impl.actions[name];
+    if (!action) throw new Error(`internal: chart action ${name} is not implemented`);
+    action(k, op, typeof ref === 'string' ? {} : ref.params);
+  }
+}
+
+/** Descends from a target path to its initial leaf. */
+function resolveLeaf(root: ChartNode, path: readonly string[]): string[] {
+  const leaf = [...path];
+  for (let node = nodeAt(root, leaf); node.initial; node = nodeAt(root, leaf)) leaf.push(node.initial);
+  return leaf;
+}
+
+export interface InterpretedStep {
+  readonly world: World;
+  readonly events: KernelEvent[];
+  /** Control state after the step, as a dot path. */
+  readonly state: string;
+  /** Guard names of the transitions taken, for coverage. */
+  readonly taken: readonly string[];
+}
+
+/** One step: the operation, then any eventless transitions of the state it leads to. */
+export function interpretStep(impl: ChartImplementation, set: PatchSet, world: Readonly<World>, op: Operation): InterpretedStep {
+  const k: Kernel = { set, world: cloneWorld(world), events: [] };
+  let path = impl.controlState(world).split('.');
+  const taken: string[] = [];
+
+  const located = locate(impl, path, world, op, set);
+  if (!located) throw new Error(`internal: state ${path.join('.')} does not handle ${op.type}`);
+  runActions(impl, k, located.transition, op);
+  taken.push(located.transition.guard ?? `${op.type}:default`);
+  if (located.transition.target) path = resolveLeaf(impl.chart, [...located.source.slice(0, -1), ...located.transition.target.split('.')]);
+
+  for (let node = nodeAt(impl.chart, path); node.always; node = nodeAt(impl.chart, path)) {
+    const next = select(impl, node.always, k.world, op, set);
+    if (!next) break;
+    runActions(impl, k, next, op);
+    if (!next.target) break;
+    path = resolveLeaf(impl.chart, [...path.slice(0, -1), ...next.target.split('.')]);
+  }
+  return { world: k.world, events: k.events, state: path.join('.'), taken };
+}
