@@ -34,10 +34,26 @@ export interface ObjectDef {
   readonly callbacks?: Partial<Record<CallbackName, Code>>;
 }
 
-/** struct klp_state of the current API (id, version) plus redesign fields for issue-independent reuse. */
+/**
+ * struct klp_state. The current API reads id and version; the proposed redesign
+ * reads id, its callbacks, block_disable, is_shadow and shadow_dtor and has no
+ * version. Each model ignores the fields of the other design.
+ */
 export interface StateDef {
   readonly id: number;
   readonly version: number;
+  /** Redesign: the state cannot be removed (no sysfs disable, no replace by a patch lacking it). */
+  readonly blockDisable?: boolean | { readonly param: string };
+  /** Redesign: shadow variables with this id belong to the state and are freed when it is removed. */
+  readonly isShadow?: boolean;
+  /** Redesign: per-state callbacks, called with (patch, state). */
+  readonly callbacks?: Partial<Record<CallbackName, Code>>;
+  /** Redesign: name of a dtor in the module's dtors, passed to klp_shadow_free_all. */
+  readonly shadowDtor?: string;
+  /** The entry exists only when this module parameter is non-zero (states built at init from parameters). */
+  readonly whenParam?: string;
+  /** The entry is dropped when this module parameter is non-zero. */
+  readonly unlessParam?: string;
 }
 
 /**

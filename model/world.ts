@@ -41,6 +41,12 @@ export interface StateInstance {
   readonly version: number;
   /** klp_state.data; the author's code sets it. */
   data: BufferId | null;
+  /** Redesign: block_disable as the module's init set it. */
+  readonly blockDisable: boolean;
+  /** Redesign: is_shadow. */
+  readonly isShadow: boolean;
+  /** Redesign: callbacks.pre_patch_succeeded, kept by the core. */
+  prePatchSucceeded: boolean;
 }
 
 /**

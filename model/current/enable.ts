@@ -8,7 +8,17 @@ import { ERRNO } from '../errno.ts';
 import type { Operation } from '../operations.ts';
 import type { Kernel } from '../kernel.ts';
 import { emit, message, patchDef, result } from '../kernel.ts';
-import { addNops, bindObjects, freePatchStart, listPatch, moduleParams, newPatchInstance, patchObject } from '../klp/patch.ts';
+import {
+  addNops,
+  bindObjects,
+  declaredStates,
+  freePatchStart,
+  listPatch,
+  moduleParams,
+  newPatchInstance,
+  patchObject,
+  replaceFlag,
+} from '../klp/patch.ts';
 import { initTransition, startTransition } from '../klp/transition.ts';
 import type { World } from '../world.ts';
 import { prePatchCallback } from './callbacks.ts';
@@ -36,10 +46,12 @@ export function dropModuleMemory(k: Kernel, name: string): void {
  * klp_is_patch_compatible: for every state of every listed patch, a replace
  * patch must declare the id, and a declared id needs a version at least as high.
  */
-export function isPatchCompatible(world: Readonly<World>, def: PatchModuleDef, replace: boolean): boolean {
+export function isPatchCompatible(world: Readonly<World>, def: PatchModuleDef, params: Readonly<Record<string, number>>): boolean {
+  const replace = replaceFlag(def, params);
+  const states = declaredStates(def, params);
   for (const id of world.klpPatches) {
     for (const state of world.patches[id]?.states ?? []) {
-      const mine = def.states?.find((s) => s.id === state.id);
+      const mine = states.find((s) => s.id === state.id);
       if (!mine) {
         if (replace) return false;
       } else if (mine.version < state.version) {

@@ -3,7 +3,7 @@ import { findModule, targetFunctions } from '../definition.ts';
 import type { PatchSet } from '../definition.ts';
 import type { Guard } from '../chart/chart.ts';
 import { hasFreeWork, isLivepatchInUse, paramWriteError } from '../klp/modules.ts';
-import { moduleParams, replaceFlag } from '../klp/patch.ts';
+import { moduleParams } from '../klp/patch.ts';
 import type { Operation } from '../operations.ts';
 import type { World } from '../world.ts';
 import { isTargetLoaded, patchWithSysfsDir } from '../world.ts';
@@ -36,7 +36,7 @@ export const CURRENT_GUARDS: Readonly<Record<string, Guard>> = {
     const insmod = op as Op<'insmod'>;
     const def = findModule(set, insmod.module);
     if (def?.kind !== 'livepatch') return false;
-    return !isPatchCompatible(w, def, replaceFlag(def, moduleParams(def, insmod.params)));
+    return !isPatchCompatible(w, def, moduleParams(def, insmod.params));
   },
   isLivepatchInUse: (w, op) => isLivepatchInUse(w, (op as Op<'rmmod'>).module),
   hasNoSysfsDir: (w, op) => !sysfsPatch(w, op),

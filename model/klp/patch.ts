@@ -3,7 +3,7 @@
  * creating a patch instance at init, atomic-replace nops, adding and removing
  * funcs on the ftrace func_stacks, and the start of freeing a patch.
  */
-import type { PatchModuleDef } from '../definition.ts';
+import type { PatchModuleDef, StateDef } from '../definition.ts';
 import type { Kernel } from '../kernel.ts';
 import { emit, patchOf } from '../kernel.ts';
 import type { ModuleName, PatchId } from '../ids.ts';
@@ -24,6 +24,12 @@ export function moduleParams(
 /** patch.replace as the module's init sets it, from a fixed value or a module parameter. */
 export function replaceFlag(def: PatchModuleDef, params: Readonly<Record<string, number>>): boolean {
   return typeof def.replace === 'boolean' ? def.replace : (params[def.replace.param] ?? 0) !== 0;
+}
+
+/** The patch's states[] array as the module's init builds it from its parameters. */
+export function declaredStates(def: PatchModuleDef, params: Readonly<Record<string, number>>): StateDef[] {
+  const on = (name: string | undefined): boolean => name !== undefined && (params[name] ?? 0) !== 0;
+  return (def.states ?? []).filter((s) => (s.whenParam === undefined || on(s.whenParam)) && !on(s.unlessParam));
 }
 
 /** klp_init_patch_early and the static part of klp_init_patch: a fresh instance, not yet listed. */
@@ -49,7 +55,14 @@ export function newPatchInstance(k: Kernel, def: PatchModuleDef, params: Record<
     forced: false,
     phase: 'failed',
     objects,
-    states: (def.states ?? []).map((s) => ({ id: s.id, version: s.version, data: null })),
+    states: declaredStates(def, params).map((s) => ({
+        id: s.id,
+        version: s.version,
+        data: null,
+        blockDisable: typeof s.blockDisable === 'object' ? (params[s.blockDisable.param] ?? 0) !== 0 : (s.blockDisable ?? false),
+        isShadow: s.isShadow ?? false,
+        prePatchSucceeded: false,
+      })),
   };
   k.world.patches[id] = patch;
   return patch;
