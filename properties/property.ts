@@ -32,6 +32,18 @@ export interface Property<S = unknown> {
   init(context: PropertyContext): S;
   /** Judges one step; returns the next monitor state and a violation if the step breaks the rule. */
   check(state: S, step: TraceStep, context: PropertyContext): { state: S; violation?: Violation };
+  /**
+   * The part of a monitor state that can change a later verdict, for a world
+   * fingerprint. Step indexes that a monitor keeps only to explain a violation
+   * are left out, so that two paths to the same world compare equal.
+   * Without it, the whole state counts.
+   */
+  fingerprint?(state: S): unknown;
+}
+
+/** Returns the fingerprint part of a monitor state: `fingerprint` if the property has one, else the state itself. */
+export function monitorFingerprint<S>(property: Property<S>, state: S): unknown {
+  return property.fingerprint ? property.fingerprint(state) : state;
 }
 
 /** Folds a property over a whole trace and returns its verdict at the first violation. */
