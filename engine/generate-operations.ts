@@ -1,0 +1,308 @@
+/**
+ * Operation sequences for property runs. A run is a list of non-negative
+ * integers ("choices"). Each choice picks one operation among those that make
+ * sense in the world the previous operations produced. Every prefix of a run
+ * is therefore a valid run, and fast-check shrinks a run by dropping or
+ * lowering choices. Choice 0 picks the first candidate, a module load while
+ * any module is not loaded.
+ */
+import fc from 'fast-check';
+import type { ModuleDef, ParamDef, PatchModuleDef, PatchSet } from '../model/definition.ts';
+import { patchModules, targetFunctions } from '../model/definition.ts';
+import { ERRNO } from '../model/errno.ts';
+import type { ObjectName } from '../model/ids.ts';
+import { hasFreeWork, isLivepatchInUse } from '../model/klp/modules.ts';
+import type { Operation } from '../model/operations.ts';
+import { taskStates } from '../model/runnable.ts';
+import type { Model, Trace, TraceStep } from '../model/trace.ts';
+import type { World } from '../model/world.ts';
+import { isTargetLoaded, patchWithSysfsDir } from '../model/world.ts';
+import { PRE_PATCH_RET_PARAM } from './authors.ts';
+
+/** One choice in REFUSED_EVERY picks an operation the kernel is expected to refuse. */
+export const REFUSED_EVERY = 10;
+/** Largest choice value arbitraryChoices draws, far above the length of any candidate list. */
+export const MAX_CHOICE = 0xffff;
+
+// ---------------------------------------------------------------------------
+// Module parameters
+
+/** Returns the value a write or an insmod variant sets: the other boolean, an errno for pre_patch_ret, else 0 or 1. */
+function alternativeValue(param: ParamDef, current: number): number {
+  if (param.name === PRE_PATCH_RET_PARAM && param.type === 'int') return current === 0 ? -ERRNO.ENODEV : 0;
+  return current === 0 ? 1 : 0;
+}
+
+function defaultParams(def: ModuleDef): Record<string, number> | undefined {
+  if (!def.params || def.params.length === 0) return undefined;
+  return Object.fromEntries(def.params.map((p) => [p.name, p.default]));
+}
+
+function insmod(def: ModuleDef, params: Record<string, number> | undefined): Operation {
+  return params ? { type: 'insmod', module: def.name, params } : { type: 'insmod', module: def.name };
+}
+
+/** Parameters worth a load variant: a failing pre_patch and the source of patch.replace. */
+function variantParams(def: PatchModuleDef): ParamDef[] {
+  const replaceParam = typeof def.replace === 'object' ? def.replace.param : undefined;
+  return (def.params ?? []).filter((p) => p.name === PRE_PATCH_RET_PARAM || p.name === replaceParam);
+}
+
+// ---------------------------------------------------------------------------
+// Candidates by kind, each in patch set order
+
+function insmodCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = [];
+  for (const def of set.modules) {
+    if (world.modules[def.name]) continue;
+    const defaults = defaultParams(def);
+    ops.push(insmod(def, defaults));
+    if (def.kind !== 'livepatch') continue;
+    for (const param of variantParams(def)) {
+      ops.push(insmod(def, { ...defaults, [param.name]: alternativeValue(param, param.default) }));
+    }
+  }
+  return ops;
+}
+
+function rmmodCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
+  return set.modules
+    .filter((def) => world.modules[def.name] && !(def.kind === 'livepatch' && isLivepatchInUse(world, def.name)))
+    .map((def) => ({ type: 'rmmod', module: def.name }));
+}
+
+/** Writes to `enabled` that the kernel accepts: a disable, or the reversal of an unpatching transition. */
+function enabledWrites(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = [];
+  for (const def of patchModules(set)) {
+    const patch = patchWithSysfsDir(world, def.name);
+    if (!patch || patch.phase !== 'listed') continue;
+    if (patch.enabled) ops.push({ type: 'write_enabled', patch: def.name, value: 0 });
+    else if (world.transition?.patch === patch.id) ops.push({ type: 'write_enabled', patch: def.name, value: 1 });
+  }
+  return ops;
+}
+
+function forceWrites(set: PatchSet, world: Readonly<World>): Operation[] {
+  const transition = world.transition;
+  if (!transition) return [];
+  return patchModules(set)
+    .filter((def) => patchWithSysfsDir(world, def.name)?.id === transition.patch)
+    .map((def) => ({ type: 'write_force', patch: def.name }));
+}
+
+function paramWrites(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = [];
+  for (const def of set.modules) {
+    const loaded = world.modules[def.name];
+    if (!loaded) continue;
+    for (const param of def.params ?? []) {
+      if (!param.writable) continue;
+      const current = loaded.params[param.name] ?? param.default;
+      ops.push({ type: 'write_param', module: def.name, param: param.name, value: alternativeValue(param, current) });
+    }
+  }
+  return ops;
+}
+
+function workItems(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = world.transition ? [{ type: 'transition_work' }] : [];
+  for (const def of patchModules(set)) {
+    if (hasFreeWork(world, def.name)) ops.push({ type: 'free_work', patch: def.name });
+  }
+  return ops;
+}
+
+// ---------------------------------------------------------------------------
+// Function calls on parent objects
+
+/** Prefix of the parent objects a target creates: `vm_` for vmlinux, `<module>_` for a module. */
+export function parentPrefix(object: ObjectName): string {
+  return object === null ? 'vm_' : `${object}_`;
+}
+
+/** Returns the number n of a parent named `<prefix>obj<n>`, or undefined for other names. */
+function parentNumber(prefix: string, name: string): number | undefined {
+  if (!name.startsWith(`${prefix}obj`)) return undefined;
+  const digits = name.slice(prefix.length + 3);
+  return /^[1-9][0-9]*$/.test(digits) ? Number(digits) : undefined;
+}
+
+/** Parents a target owns, ordered by their number and then by name. */
+function ownedParents(world: Readonly<World>, object: ObjectName, alive: boolean): string[] {
+  const prefix = parentPrefix(object);
+  const order = (name: string) => parentNumber(prefix, name) ?? Number.MAX_SAFE_INTEGER;
+  return Object.entries(world.parents)
+    .filter(([, parent]) => parent.owner === object && parent.alive === alive)
+    .map(([name]) => name)
+    .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+}
+
+/** Returns a parent name no object of the world has had: one past the highest number used with the prefix. */
+function freshParent(world: Readonly<World>, object: ObjectName): string {
+  const prefix = parentPrefix(object);
+  let highest = 0;
+  for (const name of Object.keys(world.parents)) highest = Math.max(highest, parentNumber(prefix, name) ?? 0);
+  return `${prefix}obj${highest + 1}`;
+}
+
+/** Targets whose functions can run now: vmlinux, then loaded target modules in patch set order. */
+function loadedTargets(set: PatchSet, world: Readonly<World>): ObjectName[] {
+  const modules = set.modules.filter((def) => def.kind === 'target' && isTargetLoaded(world, def.name));
+  return [null, ...modules.map((def) => def.name)];
+}
+
+/**
+ * Lists calls of every function of every loaded target. A create function
+ * gets a fresh parent and, to model address reuse, the first dead parent of
+ * the same target. Use and release functions get every live parent. During a
+ * transition each call comes once per task patch state that exists.
+ */
+function callCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = [];
+  const tasks = taskStates(world);
+  for (const object of loadedTargets(set, world)) {
+    const live = ownedParents(world, object, true);
+    const dead = ownedParents(world, object, false);
+    for (const func of targetFunctions(set, object)) {
+      const parents = func.role === 'create' ? [freshParent(world, object), ...dead.slice(0, 1)] : live;
+      for (const parent of parents) {
+        for (const task of tasks) {
+          ops.push(
+            task === undefined
+              ? { type: 'call', object, func: func.name, parent }
+              : { type: 'call', object, func: func.name, parent, task },
+          );
+        }
+      }
+    }
+  }
+  return ops;
+}
+
+// ---------------------------------------------------------------------------
+// Public lists
+
+/** Candidates of one kind, and how many of the choice slots that pick a kind go to it. */
+interface CandidateGroup {
+  readonly weight: number;
+  readonly ops: Operation[];
+}
+
+/**
+ * Lists the operations that make sense in a world, one list per kind in a
+ * fixed order. The kinds are loads of modules not loaded (with parameter
+ * variants), removals the kernel allows, `enabled` writes, `force` on the
+ * transition patch, parameter writes, pending transition and free work, and
+ * function calls.
+ * Some of them can still fail, such as a load refused as incompatible or busy
+ * or a failing pre_patch, and runs explore exactly those outcomes.
+ */
+function candidateGroups(set: PatchSet, world: Readonly<World>): CandidateGroup[] {
+  return [
+    { weight: 2, ops: insmodCandidates(set, world) },
+    { weight: 2, ops: rmmodCandidates(set, world) },
+    { weight: 2, ops: enabledWrites(set, world) },
+    // Force pins the patch modules for good, so it is drawn less often.
+    { weight: 1, ops: forceWrites(set, world) },
+    { weight: 1, ops: paramWrites(set, world) },
+    { weight: 2, ops: workItems(set, world) },
+    { weight: 4, ops: callCandidates(set, world) },
+  ];
+}
+
+/** Returns the operations that make sense in a world (see candidateGroups); the same set and world give the same list. */
+export function candidateOperations(set: PatchSet, world: Readonly<World>): Operation[] {
+  return candidateGroups(set, world).flatMap((group) => group.ops);
+}
+
+/**
+ * Returns operations the kernel is expected to refuse in this world, so that
+ * runs exercise the refusal paths. These are insmod of a loaded module, rmmod
+ * of a livepatch module the core still holds, and `force` outside the patch's
+ * transition. They also include `enabled` writes of the current value and any
+ * `enabled` write to a patch whose free work is pending.
+ */
+export function refusedOperations(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = [];
+  for (const def of set.modules) {
+    if (world.modules[def.name]) ops.push(insmod(def, defaultParams(def)));
+  }
+  for (const def of patchModules(set)) {
+    if (world.modules[def.name] && isLivepatchInUse(world, def.name)) ops.push({ type: 'rmmod', module: def.name });
+  }
+  for (const def of patchModules(set)) {
+    const patch = patchWithSysfsDir(world, def.name);
+    if (!patch) continue;
+    const inTransition = world.transition?.patch === patch.id;
+    for (const value of [0, 1] as const) {
+      const accepted = patch.phase === 'listed' && (value === 0 ? patch.enabled : !patch.enabled && inTransition);
+      if (!accepted) ops.push({ type: 'write_enabled', patch: def.name, value });
+    }
+    if (!inTransition) ops.push({ type: 'write_force', patch: def.name });
+  }
+  return ops;
+}
+
+/**
+ * Maps a choice to one operation for this world. Choices whose remainder
+ * modulo REFUSED_EVERY is REFUSED_EVERY - 1 pick from the refused list, when
+ * it is not empty. The others pick a kind of candidate first, by the kinds'
+ * weights, and then an operation of that kind, so that the many function
+ * calls of a busy world do not crowd out the few disables and work items.
+ * Choice 0 picks the first candidate. When both lists are empty the result is
+ * a transition_work, which the model records as a no-op.
+ */
+export function operationFromChoice(set: PatchSet, world: Readonly<World>, choice: number): Operation {
+  if (!Number.isSafeInteger(choice) || choice < 0) {
+    throw new RangeError(`a choice must be a non-negative safe integer, got ${choice}`);
+  }
+  const kindSlots = candidateGroups(set, world).flatMap((group) =>
+    group.ops.length > 0 ? Array<Operation[]>(group.weight).fill(group.ops) : [],
+  );
+  const refused = refusedOperations(set, world);
+  const round = Math.floor(choice / REFUSED_EVERY);
+  const slot = choice % REFUSED_EVERY;
+  const refusedSlot = slot === REFUSED_EVERY - 1;
+
+  if (kindSlots.length === 0 || (refusedSlot && refused.length > 0)) {
+    return refused[round % refused.length] ?? { type: 'transition_work' };
+  }
+  // Number the choices outside the refused slot without gaps.
+  const candidate = round * (REFUSED_EVERY - 1) + (refusedSlot ? 0 : slot);
+  const ops = kindSlots[candidate % kindSlots.length]!;
+  return ops[Math.floor(candidate / kindSlots.length) % ops.length]!;
+}
+
+/** Runs of up to maxSteps choices, with lengths spread over the whole range. */
+export function arbitraryChoices(maxSteps: number): fc.Arbitrary<number[]> {
+  if (!Number.isInteger(maxSteps) || maxSteps < 0) {
+    throw new RangeError(`maxSteps must be a non-negative integer, got ${maxSteps}`);
+  }
+  // fast-check draws arrays of about ten elements unless the size is given.
+  return fc.array(fc.nat({ max: MAX_CHOICE }), { maxLength: maxSteps, size: 'max' });
+}
+
+/**
+ * Turns choices into operations by stepping the model: each choice is mapped
+ * against the world the previous operations produced. Returns the operations
+ * and the trace of the run, as runOperations would record it.
+ */
+export function operationsFromChoices(
+  model: Model,
+  set: PatchSet,
+  choices: readonly number[],
+): { ops: Operation[]; trace: Trace } {
+  const initial = model.initial(set);
+  const ops: Operation[] = [];
+  const steps: TraceStep[] = [];
+  let world: Readonly<World> = initial;
+  choices.forEach((choice, index) => {
+    const op = operationFromChoice(set, world, choice);
+    const { world: after, events } = model.step(set, world, op);
+    ops.push(op);
+    steps.push({ index, op, before: world, after, events });
+    world = after;
+  });
+  return { ops, trace: { model: model.name, set, initial, steps } };
+}
