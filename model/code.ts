@@ -4,6 +4,7 @@
  * and klp_state data. The interpreter in `interpret.ts` runs these statements
  * against the world; the kernel core never looks inside them.
  */
+import type { ObjectName } from './ids.ts';
 
 /** A pointer expression for shadow calls: the function's parent object, or a fixed address. */
 export type ObjectRef =
@@ -21,6 +22,8 @@ export type Condition =
   | { readonly kind: 'param'; readonly name: string }
   /** The own state's data pointer is set. */
   | { readonly kind: 'stateData'; readonly id: number }
+  /** Inside a parameter's set handler: the value being written is non-zero. */
+  | { readonly kind: 'written' }
   | { readonly kind: 'not'; readonly cond: Condition };
 
 export type Statement =
@@ -39,7 +42,7 @@ export type Statement =
   | { readonly op: 'stateDataAlloc'; readonly id: number }
   /** Copy the data pointer of klp_get_prev_state(id) into the own state. */
   | { readonly op: 'stateDataTakeOver'; readonly id: number }
-  /** Free the buffer the own state's data pointer refers to and clear the pointer. */
+  /** Free the buffer the own state's data pointer refers to; like kfree(), it leaves the pointer dangling. */
   | { readonly op: 'stateDataFree'; readonly id: number }
   /** Save a system variable's current value into the own state's data buffer. */
   | { readonly op: 'varSave'; readonly name: string; readonly id: number }
@@ -61,6 +64,8 @@ export type Statement =
       readonly trace?: boolean;
       /** Statements run when the call returns NULL. */
       readonly onNull?: Code;
+      /** A text the author code copies into the variable the call returns, without a constructor. */
+      readonly text?: string;
     }
   | { readonly op: 'shadowGet'; readonly id: number; readonly obj: ObjectRef; readonly trace?: boolean }
   | {
@@ -78,7 +83,38 @@ export type Statement =
   /** The parent object dies: a create function gives up, or a release function finishes. */
   | { readonly op: 'releaseParent' }
   /** Call a function of the own module on every live parent object (module exit cleanup). */
-  | { readonly op: 'callOnEachParent'; readonly func: string };
+  | { readonly op: 'callOnEachParent'; readonly func: string }
+  /** A static object of the own module comes alive, so that its functions can be called on it. */
+  | { readonly op: 'createParent'; readonly name: string }
+  /**
+   * pr_info() with placeholders: `{arg}` is the string argument the running
+   * function got, `{shadow:<id>}` the text held by the shadow variable
+   * <obj, id> (empty when there is none), `{freed}` the text of the variable
+   * the running destructor frees, and `{errno:<param>}` an int module
+   * parameter printed as %pe prints ERR_PTR(value).
+   */
+  | { readonly op: 'printTemplate'; readonly text: string; readonly obj?: ObjectRef }
+  /** klp_shadow_get(obj, id), then copy a text into the variable; onNull runs when it does not exist. */
+  | { readonly op: 'shadowWriteText'; readonly id: number; readonly obj: ObjectRef; readonly text: string; readonly onNull?: Code }
+  /** klp_shadow_get(obj, id), then save a system variable's current value into the shadow variable. */
+  | { readonly op: 'varSaveShadow'; readonly name: string; readonly id: number; readonly obj: ObjectRef }
+  /** klp_shadow_get(obj, id), then write the value saved there back to the system variable. */
+  | { readonly op: 'varRestoreShadow'; readonly name: string; readonly id: number; readonly obj: ObjectRef }
+  /**
+   * Call a function of a patch target through the ftrace handler, on the named
+   * parent object or else on the running code's. `task` picks the calling
+   * task's patch state. `current` is the task running this code. `notSwitched`
+   * is a task that has not switched in the running transition because it slept
+   * in a function the transition changes; after force every task has switched.
+   */
+  | {
+      readonly op: 'callFunction';
+      readonly object: ObjectName;
+      readonly func: string;
+      readonly parent?: string;
+      readonly arg?: string;
+      readonly task: 'current' | 'notSwitched';
+    };
 
 /** A pointer printed by `printPointers`. */
 export type PointerExpr =
@@ -119,7 +155,11 @@ export function shadowIdsUsed(code: Code | undefined): Set<number> {
         case 'shadowGet':
         case 'shadowFree':
         case 'shadowFreeAll':
+        case 'shadowWriteText':
+        case 'varSaveShadow':
+        case 'varRestoreShadow':
           ids.add(stmt.id);
+          if (stmt.op === 'shadowWriteText') visit(stmt.onNull);
           break;
         case 'if':
           visit(stmt.then);

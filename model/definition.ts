@@ -16,6 +16,14 @@ export interface ParamDef {
   readonly default: number;
   /** Mode allows writes through /sys/module/<m>/parameters/<name> at run time. */
   readonly writable: boolean;
+  /**
+   * A custom set handler (module_param_cb): runs on each write through sysfs,
+   * before the value is stored. The condition `written` tests the new value
+   * and `param` still reads the old one. A non-zero return rejects the write
+   * with that errno and keeps the old value. Values given at insmod do not run
+   * it; a module's init reads them instead.
+   */
+  readonly onWrite?: { readonly handler: string; readonly body: Code };
 }
 
 export interface FuncDef {

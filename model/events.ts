@@ -50,6 +50,17 @@ export type KernelEvent =
       /** pre_patch's return value. */
       readonly ret?: number;
     }
+  /** Redesign: a callback of a klp_state was called (it is set). */
+  | {
+      readonly type: 'stateCallback';
+      readonly patch: PatchId;
+      readonly state: number;
+      readonly callback: CallbackName;
+      /** pre_patch's return value. */
+      readonly ret?: number;
+    }
+  /** A WARN in the livepatch core fired; `site` names the kernel function. */
+  | { readonly type: 'warning'; readonly site: string }
   /** printk from a module (not the core). */
   | { readonly type: 'print'; readonly module: ModuleName; readonly text: string }
   | {

@@ -40,7 +40,8 @@ export function versionCode(
 /**
  * A task calls `func` of a patch target on a parent object. A create function
  * brings the parent to life before its code runs; a release function ends its
- * life after its code ran.
+ * life after its code ran. `arg` is the function's string argument, if it
+ * takes one.
  */
 export function callFunction(
   k: Kernel,
@@ -48,6 +49,7 @@ export function callFunction(
   func: string,
   parent: string,
   task: TaskState | undefined,
+  arg?: string,
 ): void {
   const role = targetFunctions(k.set, object).find((f) => f.name === func)?.role;
   if (!role) throw new Error(`internal: ${object ?? 'vmlinux'} has no function ${func}`);
@@ -62,7 +64,14 @@ export function callFunction(
   const site: CodeSite = { kind: 'function', object, func, patch: version.nop ? null : version.patch };
   emit(k, { type: 'run', site });
   const patch = version.nop ? undefined : (version.patch ?? undefined);
-  runCode(k, code, { module, site, parent, ...(patch ? { patch } : {}) });
+  runCode(k, code, {
+    module,
+    site,
+    parent,
+    ...(patch ? { patch } : {}),
+    ...(task ? { task } : {}),
+    ...(arg === undefined ? {} : { arg }),
+  });
 
   const state = k.world.parents[parent];
   if (role === 'release' && state?.alive) {

@@ -7,11 +7,13 @@ import type { Code, Condition, ObjectRef, PointerExpr, Statement } from './code.
 import type { CallbackName } from './definition.ts';
 import type { CodeSite, ModuleState } from './events.ts';
 import type { ModuleName, ObjectName, PatchId } from './ids.ts';
+import { errnoName } from './errno.ts';
 import { bufferId } from './ids.ts';
 import type { Kernel } from './kernel.ts';
 import { callFunction } from './functions.ts';
 import { emit, message, moduleDef, newPointer, warnOnce } from './kernel.ts';
 import { shadowAlloc, shadowFree, shadowFreeAll, shadowGet } from './shadow.ts';
+import type { TaskState } from './operations.ts';
 import type { ShadowEntry, StateInstance } from './world.ts';
 
 /** Where and on whose behalf code runs. */
@@ -24,6 +26,14 @@ export interface CodeContext {
   /** The parent object a function was called on. */
   readonly parent?: string;
   readonly callback?: { readonly name: CallbackName; readonly object: ObjectName; readonly moduleState: ModuleState };
+  /** The string argument of the running function (the speaker modules' context text). */
+  readonly arg?: string;
+  /** The patch state of the task running a function, when a transition runs. */
+  readonly task?: TaskState;
+  /** The shadow variable the running destructor frees. */
+  readonly freeing?: ShadowEntry;
+  /** The value a parameter's set handler is writing. */
+  readonly written?: number;
 }
 
 const MODULE_STATE_TEXT: Record<ModuleState, string> = {
@@ -147,6 +157,32 @@ const HANDLERS: Handlers = {
       if (parent.alive && parent.owner === ctx.module) callFunction(k, ctx.module, stmt.func, name, exitTaskState(k));
     }
   },
+  createParent: (k, stmt, ctx) => {
+    k.world.parents[stmt.name] = { owner: ctx.module, alive: true };
+    emit(k, { type: 'parent', op: 'create', parent: stmt.name });
+  },
+  printTemplate: (k, stmt, ctx) => print(k, ctx, fillTemplate(k, stmt.text, stmt.obj, ctx)),
+  shadowWriteText: (k, stmt, ctx) => {
+    const entry = shadowGet(k, resolveObject(stmt.obj, ctx), stmt.id, ctx.site);
+    if (entry) entry.value = stmt.text;
+    else runStatements(k, stmt.onNull ?? [], ctx);
+  },
+  varSaveShadow: (k, stmt, ctx) => {
+    const entry = shadowGet(k, resolveObject(stmt.obj, ctx), stmt.id, ctx.site);
+    const variable = k.world.systemVariables[stmt.name];
+    if (entry && variable) entry.value = String(variable.value);
+  },
+  varRestoreShadow: (k, stmt, ctx) => {
+    const entry = shadowGet(k, resolveObject(stmt.obj, ctx), stmt.id, ctx.site);
+    const variable = k.world.systemVariables[stmt.name];
+    if (!entry || entry.value === null || !variable) return;
+    setVariable(k, ctx, stmt.name, Number(entry.value), variable.changedBy);
+  },
+  callFunction: (k, stmt, ctx) => {
+    const parent = stmt.parent ?? ctx.parent;
+    if (!parent) throw new Error(`internal: a call of ${stmt.func} names no parent object and runs outside a function`);
+    callFunction(k, stmt.object, stmt.func, parent, callerTaskState(k, stmt.task, ctx), stmt.arg);
+  },
 };
 
 function runStatement(k: Kernel, stmt: Statement, ctx: CodeContext): void {
@@ -165,6 +201,8 @@ function evaluate(k: Kernel, cond: Condition, ctx: CodeContext): boolean {
       return (k.world.modules[ctx.module]?.params[cond.name] ?? 0) !== 0;
     case 'stateData':
       return (ownState(k, ctx, cond.id)?.data ?? null) !== null;
+    case 'written':
+      return (ctx.written ?? 0) !== 0;
     case 'not':
       return !evaluate(k, cond.cond, ctx);
   }
@@ -252,6 +290,7 @@ function allocStatement(
       [obj, stmt.ctor ?? 'NULL', ctorData ?? 'NULL', entry?.data ?? 'NULL'],
     );
   }
+  if (entry && stmt.text !== undefined) entry.value = stmt.text;
   if (!entry && stmt.onNull) runStatements(k, stmt.onNull, ctx);
 }
 
@@ -270,6 +309,15 @@ function constructor(k: Kernel, ctx: CodeContext, name: string) {
   };
 }
 
+/**
+ * Returns the named shadow destructor of `ctx.module`, bound to run as that
+ * module's code (undefined when no name is given). The core passes it to
+ * klp_shadow_free_all for a redesign is_shadow state.
+ */
+export function moduleDestructor(k: Kernel, ctx: CodeContext, name: string | undefined) {
+  return destructor(k, ctx, name);
+}
+
 function destructor(k: Kernel, ctx: CodeContext, name: string | undefined) {
   if (name === undefined) return undefined;
   const def = moduleDef(k.set, ctx.module);
@@ -279,7 +327,7 @@ function destructor(k: Kernel, ctx: CodeContext, name: string | undefined) {
     const site: CodeSite = { kind: 'dtor', module: ctx.module, name };
     emit(k, { type: 'shadow', op: 'dtor', obj: entry.obj, id: entry.id, data: entry.data, site });
     if (dtor.traceWrapper) traceLine(k, ctx, 'shadow_dtor(obj={}, shadow_data={})', [entry.obj, entry.data]);
-    runCode(k, dtor.body, { ...ctx, site, parent: entry.obj });
+    runCode(k, dtor.body, { ...ctx, site, parent: entry.obj, freeing: entry });
   };
 }
 
@@ -311,6 +359,45 @@ function resolvePointer(k: Kernel, expr: PointerExpr): string {
   const entry = k.world.shadows.find((s) => s.obj === expr.obj && s.id === expr.id);
   if (!entry) return 'NULL';
   return expr.kind === 'shadowData' ? entry.data : (entry.value ?? 'NULL');
+}
+
+const TEMPLATE_FIELD = /\{(arg|freed|shadow:(\d+)|errno:([A-Za-z0-9_]+))\}/g;
+
+/** Fills in the placeholders of a printTemplate statement's text. */
+function fillTemplate(k: Kernel, text: string, obj: ObjectRef | undefined, ctx: CodeContext): string {
+  return text.replace(TEMPLATE_FIELD, (_field, name: string, id?: string, param?: string) => {
+    if (name === 'arg') return ctx.arg ?? '';
+    if (name === 'freed') return ctx.freeing?.value ?? '';
+    if (id !== undefined) {
+      if (!obj) throw new Error(`internal: template ${text} reads a shadow variable but names no object`);
+      const owner = resolveObject(obj, ctx);
+      return k.world.shadows.find((s) => s.obj === owner && s.id === Number(id))?.value ?? '';
+    }
+    const value = k.world.modules[ctx.module]?.params[param ?? ''] ?? 0;
+    return formatErrorPointer(value);
+  });
+}
+
+/**
+ * Formats a value as %pe prints ERR_PTR(value): `-<name>` for a known errno.
+ * NOTE: other values print as their number here. The kernel prints the number
+ * for an unnamed errno, but a hashed pointer for a value that is not an error.
+ */
+function formatErrorPointer(value: number): string {
+  const name = errnoName(value);
+  return value < 0 && !/^E\d+$/.test(name) ? `-${name}` : String(value);
+}
+
+/** Returns the patch state of the task that a callFunction statement calls as. */
+function callerTaskState(k: Kernel, task: 'current' | 'notSwitched', ctx: CodeContext): TaskState | undefined {
+  const transition = k.world.transition;
+  if (!transition) return undefined;
+  if (transition.allTasksSwitched) return transition.target;
+  if (task === 'current') return ctx.task ?? transition.target;
+  // NOTE: such a task keeps the state it had when the transition began, the
+  // opposite of its first target. The model takes the opposite of the current
+  // target, which is wrong after a reversal.
+  return transition.target === 'patched' ? 'unpatched' : 'patched';
 }
 
 /**

@@ -99,7 +99,10 @@ export interface ShadowEntry {
   readonly id: number;
   /** Pointer to the shadow data. */
   readonly data: string;
-  /** What the data holds: a pointer name stored by the constructor, or null when zeroed. */
+  /**
+   * Content of the data: a pointer name stored by the constructor, a text or
+   * number written by author code, or null when zeroed.
+   */
   value: string | null;
 }
 

@@ -105,10 +105,24 @@ export function hasFreeWork(world: Readonly<World>, name: string): boolean {
   return patchWithSysfsDir(world, name)?.phase === 'freeing';
 }
 
-/** A module parameter write through /sys/module/<m>/parameters/<name>. */
+/**
+ * Writes a module parameter through /sys/module/<m>/parameters/<name>. A
+ * parameter with a set handler runs it first, and a non-zero return fails the
+ * write and keeps the old value.
+ */
 export function writeParam(k: Kernel, op: Extract<Operation, { type: 'write_param' }>): void {
   const loaded = k.world.modules[op.module];
   if (!loaded) throw new Error(`internal: ${op.module} is not loaded`);
+  const onWrite = findModule(k.set, op.module)?.params?.find((p) => p.name === op.param)?.onWrite;
+  if (onWrite) {
+    const module = op.module as ModuleName;
+    const site = { kind: 'function', object: module, func: onWrite.handler, patch: null } as const;
+    const error = runCode(k, onWrite.body, { module, site, written: op.value });
+    if (error !== 0) {
+      result(k, error);
+      return;
+    }
+  }
   loaded.params[op.param] = op.value;
   result(k, 0);
 }

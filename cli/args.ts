@@ -1,0 +1,236 @@
+/**
+ * Command-line parsing: argv becomes one precise Command, or a UsageError
+ * that names the bad value and the valid ones. Names of models and properties
+ * are resolved here, so later code never receives an unchecked string.
+ */
+import { parseArgs } from 'node:util';
+import { closestName } from '../engine/decode.ts';
+import type { Model, ModelName } from '../model/trace.ts';
+import { MODEL_NAMES } from '../model/trace.ts';
+import type { Property } from '../properties/property.ts';
+
+/** The command line is wrong; main prints the message and exits with status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const COMMANDS = ['check', 'replay', 'help'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface CheckCommand {
+  readonly kind: 'check';
+  readonly models: readonly Model[];
+  readonly properties: readonly Property[];
+  readonly runs: number;
+  readonly seed: number;
+  readonly maxSteps: number;
+  readonly out: string;
+  readonly report: string;
+}
+
+export interface ReplayCommand {
+  readonly kind: 'replay';
+  readonly files: readonly string[];
+  /** Replay on this model instead of the one each file names. */
+  readonly model: ModelName | null;
+}
+
+export interface HelpCommand {
+  readonly kind: 'help';
+  readonly topic: CommandName | null;
+}
+
+export type Command = CheckCommand | ReplayCommand | HelpCommand;
+
+/** Models and properties that names resolve against, and the defaults of the check flags. */
+export interface Registry {
+  readonly models: Partial<Record<ModelName, Model>>;
+  readonly properties: readonly Property[];
+  readonly defaults: {
+    readonly runs: number;
+    readonly seed: number;
+    readonly maxSteps: number;
+    readonly out: string;
+    readonly report: string;
+  };
+}
+
+export const LIMITS = {
+  runs: { min: 1, max: 1_000_000 },
+  seed: { min: -2_147_483_648, max: 4_294_967_295 },
+  maxSteps: { min: 1, max: 1000 },
+} as const;
+
+type FlagSpec = { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string };
+
+const CHECK_FLAGS = {
+  runs: { type: 'string' },
+  seed: { type: 'string' },
+  'max-steps': { type: 'string' },
+  property: { type: 'string', multiple: true },
+  model: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  report: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, FlagSpec>;
+
+const REPLAY_FLAGS = {
+  model: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, FlagSpec>;
+
+function didYouMean(value: string, candidates: readonly string[]): string {
+  const guess = closestName(value, candidates);
+  return guess ? ` Did you mean "${guess}"?` : '';
+}
+
+/**
+ * Runs node's parseArgs without its own strict checks, and checks the tokens
+ * here so that the messages name the command, the flag and the valid flags.
+ */
+function parseFlags<F extends Record<string, FlagSpec>>(command: CommandName, argv: readonly string[], flags: F) {
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    options: flags,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const valid = Object.keys(flags).map((name) => `--${name}`);
+
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = flags[token.name];
+    if (!spec) {
+      throw new UsageError(
+        `unknown flag ${token.rawName} for "klpcheck ${command}"; valid flags: ${valid.join(', ')}.` +
+          didYouMean(`--${token.name}`, valid),
+      );
+    }
+    if (spec.type === 'string' && token.value === undefined) {
+      throw new UsageError(`flag ${token.rawName} needs a value, as in "${token.rawName}=VALUE" or "${token.rawName} VALUE".`);
+    }
+    if (spec.type === 'string' && !token.inlineValue && token.value?.startsWith('-') && !/^-\d/.test(token.value)) {
+      throw new UsageError(`flag ${token.rawName} needs a value, found the flag "${token.value}" after it.`);
+    }
+    if (spec.type === 'boolean' && token.value !== undefined) {
+      throw new UsageError(`flag ${token.rawName} takes no value; remove "=${token.value}".`);
+    }
+  }
+  return { values, positionals };
+}
+
+function integerFlag(flag: string, text: string | undefined, fallback: number, limits: { min: number; max: number }): number {
+  if (text === undefined) return fallback;
+  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < limits.min || value > limits.max) {
+    throw new UsageError(
+      `invalid value "${text}" for --${flag}: expected a whole number from ${limits.min} to ${limits.max}.`,
+    );
+  }
+  return value;
+}
+
+/** Splits repeated flags and comma lists into names, dropping empty entries. */
+function nameList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+}
+
+/** Checks that a model name exists and is available in this build. */
+function resolveModelName(name: string, registry: Registry): ModelName {
+  const available = Object.keys(registry.models) as ModelName[];
+  if (!(MODEL_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown model "${name}"; valid models: ${available.join(', ')}.${didYouMean(name, MODEL_NAMES)}`);
+  }
+  if (!registry.models[name as ModelName]) {
+    throw new UsageError(`model "${name}" is not available yet; available models: ${available.join(', ')}.`);
+  }
+  return name as ModelName;
+}
+
+function resolveModels(names: readonly string[], registry: Registry): Model[] {
+  const chosen = names.length > 0 ? names.map((name) => resolveModelName(name, registry)) : (Object.keys(registry.models) as ModelName[]);
+  return [...new Set(chosen)].flatMap((name) => registry.models[name] ?? []);
+}
+
+function resolveProperties(names: readonly string[], registry: Registry): Property[] {
+  if (names.length === 0) return [...registry.properties];
+  const valid = registry.properties.map((p) => p.name);
+  const chosen = [...new Set(names)].map((name) => {
+    const property = registry.properties.find((p) => p.name === name);
+    if (!property) {
+      throw new UsageError(`unknown property "${name}"; valid properties: ${valid.join(', ')}.${didYouMean(name, valid)}`);
+    }
+    return property;
+  });
+  // Keep the registry's order, so that output does not depend on the order of the flags.
+  return registry.properties.filter((p) => chosen.includes(p));
+}
+
+function parseCheck(argv: readonly string[], registry: Registry): CheckCommand | HelpCommand {
+  const { values, positionals } = parseFlags('check', argv, CHECK_FLAGS);
+  if (values.help) return { kind: 'help', topic: 'check' };
+  if (positionals.length > 0) {
+    throw new UsageError(`"klpcheck check" takes no arguments, found "${positionals[0]}"; use --property or --model to narrow the check.`);
+  }
+  const defaults = registry.defaults;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const list = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.map(String) : undefined);
+
+  const out = text(values.out) ?? defaults.out;
+  const report = text(values.report) ?? defaults.report;
+  if (out === '') throw new UsageError('invalid value "" for --out: expected a directory path.');
+  if (report === '') throw new UsageError('invalid value "" for --report: expected a file path.');
+
+  return {
+    kind: 'check',
+    models: resolveModels(nameList(list(values.model)), registry),
+    properties: resolveProperties(nameList(list(values.property)), registry),
+    runs: integerFlag('runs', text(values.runs), defaults.runs, LIMITS.runs),
+    seed: integerFlag('seed', text(values.seed), defaults.seed, LIMITS.seed),
+    maxSteps: integerFlag('max-steps', text(values['max-steps']), defaults.maxSteps, LIMITS.maxSteps),
+    out,
+    report,
+  };
+}
+
+function parseReplay(argv: readonly string[], registry: Registry): ReplayCommand | HelpCommand {
+  const { values, positionals } = parseFlags('replay', argv, REPLAY_FLAGS);
+  if (values.help) return { kind: 'help', topic: 'replay' };
+  if (positionals.length === 0) {
+    throw new UsageError('"klpcheck replay" needs at least one file, as in "klpcheck replay counterexamples/FILE.json".');
+  }
+  const model = typeof values.model === 'string' ? resolveModelName(values.model, registry) : null;
+  return { kind: 'replay', files: positionals, model };
+}
+
+function parseHelp(argv: readonly string[]): HelpCommand {
+  const [topic, ...rest] = argv;
+  if (topic === undefined) return { kind: 'help', topic: null };
+  if (rest.length > 0 || !(COMMANDS as readonly string[]).includes(topic)) {
+    throw new UsageError(`unknown help topic "${argv.join(' ')}"; valid topics: ${COMMANDS.join(', ')}.`);
+  }
+  return { kind: 'help', topic: topic as CommandName };
+}
+
+/** Parses the arguments after `klpcheck`. */
+export function parseCommandLine(argv: readonly string[], registry: Registry): Command {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case 'check':
+      return parseCheck(rest, registry);
+    case 'replay':
+      return parseReplay(rest, registry);
+    case 'help':
+    case '--help':
+    case '-h':
+      return parseHelp(rest);
+    case undefined:
+      throw new UsageError(`missing command; valid commands: ${COMMANDS.join(', ')}.`);
+    default:
+      throw new UsageError(`unknown command "${name}"; valid commands: ${COMMANDS.join(', ')}.${didYouMean(name, COMMANDS)}`);
+  }
+}

@@ -1,0 +1,497 @@
+/**
+ * The random engine. For each model and property in scope, fast-check
+ * generates operation sequences over every catalogue patch set and over
+ * generated patch sets, and the engine judges the property on each trace.
+ * The first violation of each job is shrunk and stored as a counterexample
+ * file. The engine returns data only: progress goes to a callback, and
+ * printing is left to the caller.
+ */
+import fc from 'fast-check';
+import type { PatchSet } from '../model/definition.ts';
+import type { Operation } from '../model/operations.ts';
+import type { Model, ModelName, Trace } from '../model/trace.ts';
+import { judge, type Property, type Violation } from '../properties/property.ts';
+import { classifyViolation } from './classify.ts';
+import {
+  type Classification,
+  COUNTEREXAMPLE_FORMAT,
+  type CounterexampleFile,
+  FORMAT_VERSION,
+  writeCounterexample,
+  type WrittenFile,
+} from './counterexample.ts';
+import { arbitraryChoices, operationsFromChoices } from './generate-operations.ts';
+import { arbitraryPatchSet, describePatchSet } from './generate-patch-set.ts';
+import { shrinkViolation } from './shrink.ts';
+
+/** Generator of operation sequences: random choices, turned into operations against a model's world. */
+export interface SequenceGenerator<C> {
+  arbitraryChoices(maxSteps: number): fc.Arbitrary<C>;
+  operationsFromChoices(model: Model, set: PatchSet, choices: C): { ops: Operation[]; trace: Trace };
+}
+
+export const DEFAULT_SEQUENCES: SequenceGenerator<unknown> = {
+  arbitraryChoices: arbitraryChoices as (maxSteps: number) => fc.Arbitrary<unknown>,
+  operationsFromChoices: operationsFromChoices as SequenceGenerator<unknown>['operationsFromChoices'],
+};
+
+export const DEFAULT_SEED = 42;
+/**
+ * Runs per patch-set job. With 7 properties on the current model, `npm start`
+ * took about 15 s at this default on a 2-core machine; each added model or
+ * property adds its share.
+ */
+export const DEFAULT_RUNS = 500;
+export const DEFAULT_MAX_STEPS = 30;
+/**
+ * Predicate calls fast-check may spend on shrinking one failure. Later
+ * candidates pass without running, which ends fast-check's shrinking; the
+ * engine's own shrinker (shrink.ts) then minimises the operations further.
+ */
+const MAX_FAST_CHECK_SHRINK_CALLS = 1000;
+
+export interface CheckOptions {
+  readonly models: readonly Model[];
+  readonly properties: readonly Property[];
+  /** Sequences per catalogue patch set, and generated patch sets per property and model. */
+  readonly runs: number;
+  readonly seed: number;
+  readonly maxSteps: number;
+  /** Fixed patch sets to check, usually the whole catalogue. */
+  readonly patchSets: readonly PatchSet[];
+  /** Named generators of further patch sets; empty checks the fixed ones only. */
+  readonly generatedPatchSets: readonly GeneratedPatchSets[];
+  /** Directory for counterexample files; null keeps them in memory only. */
+  readonly out: string | null;
+  readonly sequences?: SequenceGenerator<unknown>;
+  readonly onProgress?: (event: CheckProgress) => void;
+}
+
+/** Fills in the default runs, seed, maximum steps and generated patch sets; counterexample files stay in memory unless `out` is set. */
+export function checkOptions(
+  scope: Pick<CheckOptions, 'models' | 'properties' | 'patchSets'> & Partial<CheckOptions>,
+): CheckOptions {
+  return {
+    runs: DEFAULT_RUNS,
+    seed: DEFAULT_SEED,
+    maxSteps: DEFAULT_MAX_STEPS,
+    generatedPatchSets: DEFAULT_GENERATED,
+    out: null,
+    ...scope,
+  };
+}
+
+export interface GeneratedPatchSets {
+  readonly name: string;
+  readonly arbitrary: fc.Arbitrary<PatchSet>;
+}
+
+/**
+ * Generated patch sets of the main job: authors of every practice, and authors
+ * who all follow the documented practice, so that a violation found there is
+ * one the API itself allows.
+ */
+export const DEFAULT_GENERATED: readonly GeneratedPatchSets[] = [
+  { name: 'generated', arbitrary: arbitraryPatchSet() },
+  { name: 'generated-best-practice', arbitrary: arbitraryPatchSet({ practices: ['best-practice'] }) },
+];
+
+/** Origin of the patch sets of one job. */
+export type PatchSetSource =
+  | { readonly kind: 'catalogue'; readonly name: string }
+  | { readonly kind: 'generated'; readonly name: string };
+
+export interface Exploration {
+  /** Operation sequences run before a violation stopped the search (or all of them). */
+  readonly sequences: number;
+  /** Operations run in those sequences. */
+  readonly steps: number;
+  readonly catalogueSets: number;
+  /** Generated patch sets tried; each generated sequence comes with its own set. */
+  readonly generatedSets: number;
+  readonly maxSteps: number;
+}
+
+/** A minimised violation, stored in a counterexample file. */
+export interface Counterexample {
+  readonly classification: Classification;
+  readonly source: PatchSetSource;
+  readonly fastCheckSeed: number;
+  readonly fastCheckPath: string | null;
+  /** Operations of fast-check's shrunk counterexample, before the engine's own shrinking. */
+  readonly fastCheckLength: number;
+  readonly set: PatchSet;
+  readonly ops: readonly Operation[];
+  readonly trace: Trace;
+  readonly violation: Violation;
+  readonly step: number;
+  /** The stored file; null when the run writes no files. */
+  readonly file: WrittenFile | null;
+}
+
+/** The model or the property threw: a bug in klpcheck, not a finding. */
+export interface EngineError {
+  readonly source: PatchSetSource;
+  readonly message: string;
+  readonly stack: string | null;
+  readonly fastCheckSeed: number;
+  readonly fastCheckPath: string | null;
+}
+
+type NonEmpty<T> = readonly [T, ...T[]];
+
+export type CheckVerdict =
+  | { readonly status: 'holds'; readonly explored: Exploration }
+  | {
+      readonly status: 'violated';
+      readonly explored: Exploration;
+      /** At most one per classification, the API flaw first; each the shortest of its kind. */
+      readonly counterexamples: NonEmpty<Counterexample>;
+      /** Errors in other patch sets of the same check. */
+      readonly errors: readonly EngineError[];
+    }
+  | { readonly status: 'error'; readonly explored: Exploration; readonly errors: NonEmpty<EngineError> }
+  | { readonly status: 'not-applicable'; readonly reason: string };
+
+export interface PairResult {
+  readonly model: ModelName;
+  readonly property: Property;
+  readonly verdict: CheckVerdict;
+  readonly durationMs: number;
+}
+
+export interface CheckResult {
+  readonly models: readonly ModelName[];
+  readonly properties: readonly string[];
+  readonly seed: number;
+  readonly runs: number;
+  readonly maxSteps: number;
+  readonly catalogue: readonly string[];
+  readonly generated: boolean;
+  /** One per (model, property), in the order of the options' models and properties. */
+  readonly pairs: readonly PairResult[];
+  readonly durationMs: number;
+}
+
+export type CheckProgress =
+  | { readonly kind: 'start'; readonly jobs: number; readonly pairs: number; readonly runs: number }
+  | {
+      readonly kind: 'job';
+      readonly job: number;
+      readonly jobs: number;
+      readonly model: ModelName;
+      readonly property: string;
+      readonly source: PatchSetSource;
+      /** Sequences run so far in this job, and the job's total. */
+      readonly done: number;
+      readonly runs: number;
+    }
+  | {
+      readonly kind: 'pair';
+      readonly pair: number;
+      readonly pairs: number;
+      /** Jobs finished so far, over all pairs. */
+      readonly jobsDone: number;
+      readonly result: PairResult;
+    };
+
+// Seeds
+
+/** FNV-1a over a string, as a signed 32-bit fast-check seed. */
+function hashSeed(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}
+
+export function sourceLabel(source: PatchSetSource): string {
+  return source.name;
+}
+
+/** Derives the fast-check seed of one job, so every job gets its own sequences and the same run seed gives the same ones. */
+export function jobSeed(seed: number, model: ModelName, property: string, source: PatchSetSource): number {
+  return hashSeed(`${seed}/${model}/${property}/${sourceLabel(source)}`);
+}
+
+// One job: one property, one model, one source of patch sets
+
+interface Input {
+  readonly set: PatchSet;
+  readonly choices: unknown;
+}
+
+type JobOutcome =
+  | { readonly kind: 'holds'; readonly sequences: number; readonly steps: number }
+  | { readonly kind: 'violated'; readonly sequences: number; readonly steps: number; readonly found: Counterexample }
+  | { readonly kind: 'error'; readonly sequences: number; readonly steps: number; readonly error: EngineError };
+
+interface Job {
+  readonly index: number;
+  readonly model: Model;
+  readonly property: Property;
+  readonly source: PatchSetSource;
+  readonly arbitrary: fc.Arbitrary<Input>;
+  readonly seed: number;
+}
+
+function errorMessage(error: unknown): { message: string; stack: string | null } {
+  if (error instanceof Error) return { message: error.message, stack: error.stack ?? null };
+  return { message: String(error), stack: null };
+}
+
+/**
+ * Runs fast-check on one job. The predicate remembers whether the first
+ * failure was a violation or a thrown error, and treats failures of the other
+ * kind as passes while shrinking, so fast-check cannot trade one for the other.
+ */
+function runJob(job: Job, options: CheckOptions, jobs: number): JobOutcome {
+  const sequences = options.sequences ?? DEFAULT_SEQUENCES;
+  let generated = 0;
+  let steps = 0;
+  let firstFailure: 'violated' | 'error' | null = null;
+  let shrinkCalls = 0;
+  const reportEvery = Math.max(1, Math.floor(options.runs / 20));
+
+  const predicate = (input: Input): boolean => {
+    if (firstFailure) {
+      shrinkCalls++;
+      if (shrinkCalls > MAX_FAST_CHECK_SHRINK_CALLS) return true;
+    } else {
+      generated++;
+      if (generated % reportEvery === 0) {
+        options.onProgress?.({
+          kind: 'job',
+          job: job.index,
+          jobs,
+          model: job.model.name,
+          property: job.property.name,
+          source: job.source,
+          done: generated,
+          runs: options.runs,
+        });
+      }
+    }
+
+    let failure: 'violated' | 'error' | null;
+    let thrown: unknown;
+    try {
+      const { trace } = sequences.operationsFromChoices(job.model, input.set, input.choices);
+      if (!firstFailure) steps += trace.steps.length;
+      failure = judge(job.property, trace).status === 'violated' ? 'violated' : null;
+    } catch (error) {
+      failure = 'error';
+      thrown = error;
+    }
+
+    if (!failure) return true;
+    if (firstFailure && failure !== firstFailure) return true;
+    firstFailure = failure;
+    if (failure === 'error') throw thrown;
+    return false;
+  };
+
+  const details = fc.check(fc.property(job.arbitrary, predicate), { seed: job.seed, numRuns: options.runs });
+  if (!details.failed || !details.counterexample) return { kind: 'holds', sequences: generated, steps };
+
+  const [input] = details.counterexample;
+  const path = details.counterexamplePath ?? null;
+  if (firstFailure === 'error') {
+    const { message, stack } = errorMessage(details.errorInstance);
+    return {
+      kind: 'error',
+      sequences: generated,
+      steps,
+      error: { source: job.source, message, stack, fastCheckSeed: job.seed, fastCheckPath: path },
+    };
+  }
+  try {
+    return { kind: 'violated', sequences: generated, steps, found: minimise(job, input, path, options) };
+  } catch (error) {
+    const { message, stack } = errorMessage(error);
+    return {
+      kind: 'error',
+      sequences: generated,
+      steps,
+      error: { source: job.source, message, stack, fastCheckSeed: job.seed, fastCheckPath: path },
+    };
+  }
+}
+
+/** Turns fast-check's counterexample into concrete operations, shrinks them further and writes the file. */
+function minimise(job: Job, input: Input, path: string | null, options: CheckOptions): Counterexample {
+  const sequences = options.sequences ?? DEFAULT_SEQUENCES;
+  const { ops } = sequences.operationsFromChoices(job.model, input.set, input.choices);
+  const run = shrinkViolation(job.model, job.property, input.set, ops, {
+    dropUnusedModules: job.source.kind === 'generated',
+  });
+  if (!run) {
+    throw new Error(
+      `replaying the ${ops.length} operations that fast-check found for ${job.property.name} on ${job.model.name} ` +
+        'gave no violation: operationsFromChoices and runOperations disagree',
+    );
+  }
+
+  return {
+    classification: classifyViolation(run.set, run.ops),
+    source: job.source,
+    fastCheckSeed: job.seed,
+    fastCheckPath: path,
+    fastCheckLength: ops.length,
+    // Dropped modules would leave the generator's description wrong.
+    set: run.set === input.set ? run.set : { ...run.set, description: describePatchSet(run.set) },
+    ops: run.ops,
+    trace: run.trace,
+    violation: run.violation,
+    step: run.step,
+    file: null,
+  };
+}
+
+export function counterexampleFile(
+  found: Counterexample,
+  job: { readonly model: Model; readonly property: Property },
+  seed: number,
+): CounterexampleFile {
+  return {
+    format: COUNTEREXAMPLE_FORMAT,
+    version: FORMAT_VERSION,
+    model: job.model.name,
+    property: job.property.name,
+    seed,
+    fastCheckSeed: found.fastCheckSeed,
+    path: found.fastCheckPath,
+    date: new Date().toISOString(),
+    patchSet: found.set,
+    operations: found.ops,
+    events: found.trace.steps.map((step) => step.events),
+    verdict: {
+      property: job.property.name,
+      rule: job.property.rule,
+      explanation: found.violation.explanation,
+      steps: found.violation.steps,
+      classification: found.classification,
+    },
+  };
+}
+
+// Combining the jobs of one (model, property)
+
+function compareFound(a: Counterexample, b: Counterexample): number {
+  return (
+    a.ops.length - b.ops.length ||
+    a.set.modules.length - b.set.modules.length ||
+    sourceLabel(a.source).localeCompare(sourceLabel(b.source))
+  );
+}
+
+/** Picks the shortest API flaw and the shortest author error, the API flaw first. */
+function bestCounterexamples(found: readonly Counterexample[]): Counterexample[] {
+  const best: Counterexample[] = [];
+  for (const classification of ['api-flaw', 'author-error'] as const) {
+    const [first] = found.filter((f) => f.classification === classification).sort(compareFound);
+    if (first) best.push(first);
+  }
+  return best;
+}
+
+function verdictOf(outcomes: readonly JobOutcome[], explored: Exploration): CheckVerdict {
+  const found = bestCounterexamples(outcomes.flatMap((o) => (o.kind === 'violated' ? [o.found] : [])));
+  const errors = outcomes.flatMap((o) => (o.kind === 'error' ? [o.error] : []));
+  const [firstFound, ...moreFound] = found;
+  if (firstFound) return { status: 'violated', explored, counterexamples: [firstFound, ...moreFound], errors };
+  const [firstError, ...moreErrors] = errors;
+  if (firstError) return { status: 'error', explored, errors: [firstError, ...moreErrors] };
+  return { status: 'holds', explored };
+}
+
+/** Stores the chosen counterexamples of a verdict, when the options name a directory. */
+function withFiles(
+  verdict: CheckVerdict,
+  pair: { readonly model: Model; readonly property: Property },
+  options: CheckOptions,
+): CheckVerdict {
+  const out = options.out;
+  if (verdict.status !== 'violated' || out === null) return verdict;
+  const [first, ...rest] = verdict.counterexamples.map((found) => ({
+    ...found,
+    file: writeCounterexample(out, counterexampleFile(found, pair, options.seed)),
+  }));
+  return { ...verdict, counterexamples: [first as Counterexample, ...rest] };
+}
+
+function sourcesOf(options: CheckOptions): { source: PatchSetSource; arbitrary: fc.Arbitrary<Input> }[] {
+  const choices = (options.sequences ?? DEFAULT_SEQUENCES).arbitraryChoices(options.maxSteps);
+  const sources = options.patchSets.map((set) => ({
+    source: { kind: 'catalogue', name: set.name } as PatchSetSource,
+    arbitrary: choices.map((c): Input => ({ set, choices: c })),
+  }));
+  for (const generated of options.generatedPatchSets) {
+    sources.push({
+      source: { kind: 'generated', name: generated.name },
+      arbitrary: fc.tuple(generated.arbitrary, choices).map(([set, c]): Input => ({ set, choices: c })),
+    });
+  }
+  return sources;
+}
+
+/** Lets timers (a progress bar's redraw) run between jobs. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Checks every property of the options on every model, and returns one verdict per (model, property). */
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  const started = performance.now();
+  const sources = sourcesOf(options);
+  const pairs = options.models.flatMap((model) => options.properties.map((property) => ({ model, property })));
+  const applicable = pairs.filter(({ model, property }) => property.appliesTo(model.name) === true);
+  const jobs = applicable.length * sources.length;
+  options.onProgress?.({ kind: 'start', jobs, pairs: pairs.length, runs: options.runs });
+
+  const results: PairResult[] = [];
+  let jobIndex = 0;
+  for (const [pairIndex, { model, property }] of pairs.entries()) {
+    const pairStarted = performance.now();
+    const applies = property.appliesTo(model.name);
+    let verdict: CheckVerdict;
+
+    if (applies !== true) {
+      verdict = { status: 'not-applicable', reason: applies };
+    } else {
+      const outcomes: JobOutcome[] = [];
+      for (const { source, arbitrary } of sources) {
+        const seed = jobSeed(options.seed, model.name, property.name, source);
+        outcomes.push(runJob({ index: jobIndex++, model, property, source, arbitrary, seed }, options, jobs));
+        await yieldToEventLoop();
+      }
+      const generatedRuns = outcomes.length > options.patchSets.length ? outcomes[outcomes.length - 1]?.sequences : 0;
+      const explored: Exploration = {
+        sequences: outcomes.reduce((sum, o) => sum + o.sequences, 0),
+        steps: outcomes.reduce((sum, o) => sum + o.steps, 0),
+        catalogueSets: options.patchSets.length,
+        generatedSets: generatedRuns ?? 0,
+        maxSteps: options.maxSteps,
+      };
+      verdict = withFiles(verdictOf(outcomes, explored), { model, property }, options);
+    }
+
+    const result: PairResult = { model: model.name, property, verdict, durationMs: performance.now() - pairStarted };
+    results.push(result);
+    options.onProgress?.({ kind: 'pair', pair: pairIndex + 1, pairs: pairs.length, jobsDone: jobIndex, result });
+  }
+
+  return {
+    models: options.models.map((m) => m.name),
+    properties: options.properties.map((p) => p.name),
+    seed: options.seed,
+    runs: options.runs,
+    maxSteps: options.maxSteps,
+    catalogue: options.patchSets.map((set) => set.name),
+    generated: options.generatedPatchSets.length > 0,
+    pairs: results,
+    durationMs: performance.now() - started,
+  };
+}

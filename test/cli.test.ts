@@ -1,0 +1,161 @@
+/**
+ * The klpcheck command as a user runs it: `node bin/klpcheck.mjs` from the
+ * repository root, checking exit statuses and what the output names.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function klpcheck(...args: string[]): Run {
+  const result = spawnSync(process.execPath, ['bin/klpcheck.mjs', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 110_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'klpcheck-cli-'));
+}
+
+/** Returns the complete scenario of docs/scenario-format.md, its first JSON block. */
+function documentedScenario(): string {
+  const doc = readFileSync(join(ROOT, 'docs', 'scenario-format.md'), 'utf8');
+  const match = /```json\n([\s\S]*?)```/.exec(doc);
+  if (!match?.[1]) throw new Error('docs/scenario-format.md has no ```json block');
+  return match[1];
+}
+
+describe('usage errors', () => {
+  const cases: [string, string[], string[]][] = [
+    ['unknown flag', ['check', '--rnus', '5'], ['--rnus', '--runs']],
+    ['non-numeric runs', ['check', '--runs', 'many'], ['"many"', '--runs']],
+    ['zero runs', ['check', '--runs', '0'], ['"0"', 'from 1']],
+    ['fractional max steps', ['check', '--max-steps', '2.5'], ['"2.5"', '--max-steps']],
+    ['unknown property', ['check', '--property', 'shadow-leek'], ['"shadow-leek"', 'shadow-leak']],
+    ['unknown property in list', ['check', '--property', 'shadow-leak,nope'], ['"nope"', 'valid properties']],
+    ['unknown model', ['check', '--model', 'future'], ['"future"', 'current']],
+    ['unknown command', ['chek'], ['"chek"', 'check, replay, help']],
+    ['missing command', [], ['missing command', 'check, replay, help']],
+    ['replay without files', ['replay'], ['at least one file']],
+    ['replay with unknown model', ['replay', 'x.json', '--model', 'nope'], ['"nope"']],
+    ['flag without value', ['check', '--seed'], ['--seed needs a value']],
+  ];
+
+  test.each(cases)('%s exits 2', (_name, args, expected) => {
+    const run = klpcheck(...args);
+    expect(run.status).toBe(2);
+    for (const text of expected) expect(run.stderr).toContain(text);
+    expect(run.stderr).toContain('klpcheck help');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('help', () => {
+  test('help lists the commands', () => {
+    const run = klpcheck('help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('klpcheck check');
+    expect(run.stdout).toContain('klpcheck replay');
+  });
+
+  test('check --help lists the flags', () => {
+    const run = klpcheck('check', '--help');
+    expect(run.status).toBe(0);
+    for (const flag of ['--runs', '--seed', '--max-steps', '--property', '--model', '--out', '--report']) {
+      expect(run.stdout).toContain(flag);
+    }
+  });
+});
+
+describe('check', () => {
+  test('small run writes report and replayable files', () => {
+    const dir = tempDir();
+    const out = join(dir, 'cx');
+    const report = join(dir, 'reports', 'summary.md');
+    const args = ['check', '--runs', '40', '--seed', '3', '--property', 'callback-pairing,structure', '--out', out, '--report', report];
+    const run = klpcheck(...args);
+
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/callback-pairing\s+(holds|VIOLATED)/);
+    expect(run.stdout).toContain(`report written to ${report}`);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/raise --runs or --max-steps|violated or failed/);
+    // Not a terminal: one plain progress line per (model, property).
+    expect(run.stderr).toContain('[1/2] current callback-pairing');
+    expect(run.stderr).toContain('[2/2] current structure');
+
+    expect(readdirSync(join(dir, 'reports'))).toEqual(['summary.md']);
+    const text = readFileSync(report, 'utf8');
+    expect(text).toContain('## Modelling assumptions');
+    expect(text).toContain('## How to read this report');
+
+    const files = existsSync(out) ? readdirSync(out) : [];
+    expect(files.every((name) => /^[a-z-]+-current-[0-9a-f]{12}\.json$/.test(name))).toBe(true);
+    for (const name of files) {
+      const path = join(out, name);
+      expect(run.stdout).toContain(`npx klpcheck replay ${path}`);
+      const replay = klpcheck('replay', path);
+      expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+      expect(replay.stdout).toContain('reproduced');
+    }
+  });
+
+  test('same seed writes the same report', () => {
+    const dir = tempDir();
+    const args = (n: number) => [
+      'check', '--runs', '20', '--property', 'shadow-leak', '--out', join(dir, 'cx'), '--report', join(dir, `r${n}.md`),
+    ];
+    expect(klpcheck(...args(1)).status).toBe(0);
+    expect(klpcheck(...args(2)).status).toBe(0);
+    const withoutTimings = (n: number) => readFileSync(join(dir, `r${n}.md`), 'utf8').split('## Timings')[0];
+    expect(withoutTimings(2)).toBe(withoutTimings(1));
+  });
+});
+
+describe('replay', () => {
+  test('documented scenario replays', () => {
+    const dir = tempDir();
+    const file = join(dir, 'scenario.json');
+    writeFileSync(file, documentedScenario());
+    const run = klpcheck('replay', file);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('VIOLATED        shadow-leak');
+    expect(run.stdout).toContain('replay: passed');
+  });
+
+  test('malformed file exits 1 naming file and path', () => {
+    const dir = tempDir();
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, JSON.stringify({ format: 'klpcheck-scenario', version: 1, model: 'current', patchSet: 'selftest-state', operations: [{ type: 'insmod' }] }));
+    const run = klpcheck('replay', file);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${file}: $.operations[0].module: expected a non-empty string, found nothing`);
+  });
+
+  test('missing file exits 1', () => {
+    const run = klpcheck('replay', 'no/such/file.json');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('no/such/file.json: file not found');
+  });
+
+  test('one bad file fails the run, others still replay', () => {
+    const dir = tempDir();
+    const good = join(dir, 'good.json');
+    writeFileSync(good, documentedScenario());
+    const run = klpcheck('replay', join(dir, 'missing.json'), good);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('replay: passed');
+    expect(run.stdout).toContain('1 of 2 files replayed');
+  });
+});
