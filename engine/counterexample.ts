@@ -30,7 +30,7 @@ import {
   object,
   string,
 } from './decode.ts';
-import { eventDecoder, operationDecoder, patchSetDecoder } from './decode-model.ts';
+import { checkOperationNames, eventDecoder, operationDecoder, patchSetDecoder } from './decode-model.ts';
 
 export const COUNTEREXAMPLE_FORMAT = 'klpcheck-counterexample';
 export const SCENARIO_FORMAT = 'klpcheck-scenario';
@@ -341,10 +341,12 @@ export function parseInputFile(text: string, file: string, context: ParseContext
     if (format === COUNTEREXAMPLE_FORMAT) {
       const content = counterexampleDecoder(context)(json, '$');
       checkConsistency(content, content.verdict, content.property);
+      checkOperationNames(content.patchSet, content.operations);
       return { kind: 'counterexample', file, content };
     }
     const content = scenarioDecoder(context)(json, '$');
     checkConsistency(content, undefined, content.property);
+    checkOperationNames(content.patchSet, content.operations);
     return { kind: 'scenario', file, content };
   } catch (error) {
     if (error instanceof DecodeError) {

@@ -5,6 +5,7 @@
  * the type annotations make the compiler reject a decoder that drifts from them.
  */
 import type { Code, Condition, ObjectRef, PointerExpr, ShadowCtor, ShadowDtor, Statement } from '../model/code.ts';
+import { targetFunctions } from '../model/definition.ts';
 import type {
   CallbackName,
   FuncDef,
@@ -24,6 +25,7 @@ import type { Operation } from '../model/operations.ts';
 import {
   array,
   boolean,
+  closestName,
   DecodeError,
   type Decoder,
   describeValue,
@@ -59,6 +61,7 @@ const condition: Decoder<Condition> = lazy(() =>
     shadowExists: object({ kind: literal('shadowExists'), id: integer, obj: objectRef }),
     param: object({ kind: literal('param'), name: nonEmptyString }),
     stateData: object({ kind: literal('stateData'), id: integer }),
+    written: object({ kind: literal('written') }),
     not: object({ kind: literal('not'), cond: condition }),
   }),
 );
@@ -80,6 +83,7 @@ const shadowAllocOptional = {
   ctorData: string,
   trace: boolean,
   onNull: code,
+  text: string,
 };
 
 const statement: Decoder<Statement> = lazy(() =>
@@ -104,6 +108,18 @@ const statement: Decoder<Statement> = lazy(() =>
     printPointers: object({ op: literal('printPointers'), format: string, pointers: array(pointerExpr) }),
     releaseParent: object({ op: literal('releaseParent') }),
     callOnEachParent: object({ op: literal('callOnEachParent'), func: nonEmptyString }),
+    createParent: object({ op: literal('createParent'), name: nonEmptyString }),
+    printTemplate: object({ op: literal('printTemplate'), text: string }, { obj: objectRef }),
+    shadowWriteText: object(
+      { op: literal('shadowWriteText'), id: integer, obj: objectRef, text: string },
+      { onNull: code },
+    ),
+    varSaveShadow: object({ op: literal('varSaveShadow'), name: nonEmptyString, id: integer, obj: objectRef }),
+    varRestoreShadow: object({ op: literal('varRestoreShadow'), name: nonEmptyString, id: integer, obj: objectRef }),
+    callFunction: object(
+      { op: literal('callFunction'), object: objectName, func: nonEmptyString, task: literal('current', 'notSwitched') },
+      { parent: nonEmptyString, arg: string },
+    ),
   }),
 );
 
@@ -119,18 +135,31 @@ const callbacks: Decoder<Partial<Record<CallbackName, Code>>> = object(
   { pre_patch: code, post_patch: code, pre_unpatch: code, post_unpatch: code },
 );
 
-const paramDef: Decoder<ParamDef> = object({
-  name: nonEmptyString,
-  type: literal('int', 'bool'),
-  default: integer,
-  writable: boolean,
-});
+const paramDef: Decoder<ParamDef> = object(
+  {
+    name: nonEmptyString,
+    type: literal('int', 'bool'),
+    default: integer,
+    writable: boolean,
+  },
+  { onWrite: object({ handler: nonEmptyString, body: code }) },
+);
 
 const funcDef: Decoder<FuncDef> = object({ oldName: nonEmptyString }, { sympos: nonNegativeInteger, body: code });
 
 const objectDef: Decoder<ObjectDef> = object({ name: objectName, funcs: array(funcDef) }, { callbacks });
 
-const stateDef: Decoder<StateDef> = object({ id: integer, version: integer });
+const stateDef: Decoder<StateDef> = object(
+  { id: integer, version: integer },
+  {
+    blockDisable: either(boolean, object({ param: nonEmptyString })),
+    isShadow: boolean,
+    callbacks,
+    shadowDtor: nonEmptyString,
+    whenParam: nonEmptyString,
+    unlessParam: nonEmptyString,
+  },
+);
 
 const practice: Decoder<Practice> = literal(
   'best-practice',
@@ -139,6 +168,9 @@ const practice: Decoder<Practice> = literal(
   'ignores-prev-state',
   'callbacks-on-module-object',
   'kernel-module',
+  'inconsistent-shared-state',
+  'duplicate-state-id',
+  'undeclared-shadow-id',
 );
 
 const patchModuleDef: Decoder<PatchModuleDef> = object(
@@ -249,6 +281,8 @@ const EVENT_TYPES = [
   'moduleRef',
   'result',
   'noop',
+  'stateCallback',
+  'warning',
 ] as const satisfies readonly KernelEvent['type'][];
 
 /**
@@ -262,3 +296,54 @@ export const eventDecoder: Decoder<KernelEvent> = (value, path) => {
   literal(...EVENT_TYPES)((value as { type?: unknown }).type, `${path}.type`);
   return value as KernelEvent;
 };
+
+// Names in operations
+
+function checkName(path: string, kind: string, name: string, valid: readonly string[]): void {
+  if (valid.includes(name)) return;
+  const guess = closestName(name, valid);
+  throw new DecodeError(
+    path,
+    valid.length > 0 ? `the name of a ${kind} of the patch set (${valid.join(', ')})` : `a ${kind}, but the patch set has none`,
+    describeValue(name),
+    guess ? `Did you mean "${guess}"?` : `Add the ${kind} to the patch set or correct the name.`,
+  );
+}
+
+/**
+ * Rejects operations that name a module, patch, parameter, object or function the
+ * patch set does not define. The model would run them as refusals or no-ops, but
+ * in a hand-written file such a name is almost always a typo.
+ */
+export function checkOperationNames(set: PatchSet, operations: readonly Operation[]): void {
+  const modules = set.modules.map((m) => m.name as string);
+  const livepatches = set.modules.filter((m) => m.kind === 'livepatch').map((m) => m.name as string);
+  const targets = set.modules.filter((m) => m.kind === 'target').map((m) => m.name as string);
+  operations.forEach((op, index) => {
+    const at = `$.operations[${index}]`;
+    switch (op.type) {
+      case 'insmod':
+      case 'rmmod':
+        checkName(`${at}.module`, 'module', op.module, modules);
+        break;
+      case 'write_param': {
+        checkName(`${at}.module`, 'module', op.module, modules);
+        const def = set.modules.find((m) => m.name === op.module);
+        checkName(`${at}.param`, `parameter of ${op.module}`, op.param, (def?.params ?? []).map((p) => p.name));
+        break;
+      }
+      case 'write_enabled':
+      case 'write_force':
+      case 'free_work':
+        checkName(`${at}.patch`, 'livepatch module', op.patch, livepatches);
+        break;
+      case 'call': {
+        if (op.object !== null) checkName(`${at}.object`, 'target module', op.object, targets);
+        checkName(`${at}.func`, `function of ${op.object ?? 'vmlinux'}`, op.func, targetFunctions(set, op.object).map((f) => f.name));
+        break;
+      }
+      case 'transition_work':
+        break;
+    }
+  });
+}
