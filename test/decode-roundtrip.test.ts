@@ -5,6 +5,7 @@ import { CATALOGUE } from '../model/catalogue/index.ts';
 import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
 import { translatePatchSet } from '../model/translate.ts';
 import type { PatchSet } from '../model/definition.ts';
+import { moduleName } from '../model/ids.ts';
 
 /** Every definition the project ships must survive a trip through a JSON file unchanged. */
 const shipped: PatchSet[] = [
@@ -30,7 +31,7 @@ describe('operation names', () => {
       checkOperationNames(set, [
         { type: 'insmod', module: 'test_klp_callbacks_demo' },
         { type: 'write_enabled', patch: 'test_klp_callbacks_demo', value: 0 },
-        { type: 'call', object: 'test_klp_callbacks_busy', func: 'busymod_work_func', parent: 'p1' },
+        { type: 'call', object: moduleName('test_klp_callbacks_busy'), func: 'busymod_work_func', parent: 'p1' },
       ]),
     ).not.toThrow();
   });

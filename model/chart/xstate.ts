@@ -4,7 +4,7 @@
  * and steps it with xstate's own pure `transition()`. The machine's context is
  * the patch set, the world and the events of the current step.
  */
-import { mapValues } from 'lodash';
+import lodash from 'lodash';
 import { assign, initialTransition, setup, transition } from 'xstate';
 import type { AnyStateMachine, MachineSnapshot } from 'xstate';
 import type { PatchSet } from '../definition.ts';
@@ -14,6 +14,9 @@ import type { Operation } from '../operations.ts';
 import type { World } from '../world.ts';
 import { cloneWorld } from '../world.ts';
 import type { ActionParams, ChartImplementation } from './chart.ts';
+
+// lodash is CommonJS; a default import works under Node's ESM loader as well as under tsx.
+const { mapValues } = lodash;
 
 export interface MachineContext {
   readonly set: PatchSet;
