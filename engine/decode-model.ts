@@ -171,6 +171,7 @@ const practice: Decoder<Practice> = literal(
   'inconsistent-shared-state',
   'duplicate-state-id',
   'undeclared-shadow-id',
+  'translated',
 );
 
 const patchModuleDef: Decoder<PatchModuleDef> = object(

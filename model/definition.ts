@@ -67,6 +67,8 @@ export interface StateDef {
 /**
  * How closely a definition follows the documented author practice. Reports use it to
  * tell an API flaw (violated with best-practice authors only) from an author error.
+ * 'best-practice' means the practice documented for the design the patch is
+ * written for, and the other values name one deviation each.
  */
 export type Practice =
   | 'best-practice'
@@ -74,7 +76,21 @@ export type Practice =
   | 'exit-frees-shadows'
   | 'ignores-prev-state'
   | 'callbacks-on-module-object'
-  | 'kernel-module';
+  | 'kernel-module'
+  | RedesignDeviation
+  /**
+   * A current-API best-practice module translated to the redesign by
+   * model/translate.ts: it follows the documented practice of neither design.
+   */
+  | 'translated';
+
+/**
+ * Deviations of redesign authors that reviewers of the v1 series worried
+ * about: a state id whose callbacks or flags differ from another patch's
+ * entry of the same id, one id listed twice in one patch's states[], and
+ * code that uses a shadow id for which the patch declares no state.
+ */
+export type RedesignDeviation = 'inconsistent-shared-state' | 'duplicate-state-id' | 'undeclared-shadow-id';
 
 export interface PatchModuleDef {
   readonly kind: 'livepatch';
