@@ -20,14 +20,18 @@ import type {
   ParamDef,
   PatchModuleDef,
   Practice,
+  RedesignDeviation,
   StateDef,
   TargetFuncDef,
 } from '../model/definition.ts';
 import type { ModuleName, ObjectName } from '../model/ids.ts';
 import { objectLabel } from '../model/ids.ts';
 
-/** The practices a generated author can follow: every Practice except the catalogue's kernel modules. */
-export type AuthorPractice = Exclude<Practice, 'kernel-module'>;
+/**
+ * The practices a generated current-API author can follow: every Practice
+ * except the catalogue's kernel modules and the practices of redesign modules.
+ */
+export type AuthorPractice = Exclude<Practice, 'kernel-module' | 'translated' | RedesignDeviation>;
 
 export const AUTHOR_PRACTICES: readonly AuthorPractice[] = [
   'best-practice',
