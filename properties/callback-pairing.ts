@@ -186,7 +186,7 @@ function handlePatchFreed(scan: Scan, patch: PatchId, step: TraceStep, context: 
     if (definitelyOpen(record.phases, defined)) {
       return {
         explanation:
-          `unpaired callbacks: ${patchLabel(step.after, patch)} was freed with its pair for ${objectName} open, ` +
+          `unpaired callbacks: ${patchLabel(step.after, patch)} was freed while a callback pair of its ${objectName} object was still open, ` +
           `because ${unpairedReason(record.phases, defined)}`,
         steps: involvedSteps(record.opened, record.last, step.index),
       };
@@ -252,7 +252,9 @@ export const callbackPairing: Property<CallbackPairingState> = {
     'post_patch, no callback runs after the patch is freed, and no defined closing callback is skipped when the patch ' +
     'is freed or the target module goes away.',
   appliesTo: (model) =>
-    model === 'current' ? true : 'the redesign removes per-object callbacks; its klp_state callbacks pair up by other rules',
+    model === 'current'
+      ? true
+      : 'the redesign removes per-object callbacks; p1-balanced-introduce-remove judges its klp_state callbacks',
   init: () => ({ pairs: {}, freed: {} }),
   fingerprint: (state) => ({
     pairs: Object.fromEntries(Object.entries(state.pairs).map(([key, record]) => [key, record.phases])),

@@ -243,7 +243,15 @@ export function cleanupFreeing(set: PatchSet, world: Readonly<World>, obj: strin
       }
     }
   }
+  return exitCleanupFreeing(set, world, obj, id);
+}
 
+/**
+ * Finds a module exit the kernel can still run that frees the shadow variable
+ * (obj, id): the module_exit of a loaded livepatch module whose patch is not
+ * forced, or the exit of a loaded target module. Both designs run these.
+ */
+export function exitCleanupFreeing(set: PatchSet, world: Readonly<World>, obj: string, id: number): Cleanup | undefined {
   for (const module of Object.values(world.modules)) {
     if (module.kind === 'livepatch') {
       const patch = module.patch ? world.patches[module.patch] : undefined;

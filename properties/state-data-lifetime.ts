@@ -31,11 +31,20 @@ function bufferReferenced(world: Readonly<World>, buffer: string): boolean {
   });
 }
 
+/** The past tense of a klp_state data access, for explanations. */
+const ACCESS_VERB: Record<StateDataEvent['op'], string> = {
+  alloc: 'allocated',
+  free: 'freed',
+  takeOver: 'took over',
+  read: 'read',
+  write: 'wrote',
+};
+
 function useAfterFree(step: TraceStep, event: StateDataEvent, steps: BufferSteps | undefined): Violation {
   const patch = patchLabel(step.after, event.patch);
   if (event.buffer === null) {
     return {
-      explanation: `invalid use of klp_state data: ${patch} did ${event.op} on klp_state ${event.id}, whose data pointer is NULL`,
+      explanation: `invalid use of klp_state data: ${patch} ${ACCESS_VERB[event.op]} the data of klp_state ${event.id} through a NULL data pointer`,
       steps: involvedSteps(step.index),
     };
   }
@@ -46,7 +55,7 @@ function useAfterFree(step: TraceStep, event: StateDataEvent, steps: BufferSteps
   const when = history.length > 0 ? ` (${history.join(', ')})` : '';
   return {
     explanation:
-      `use after free of klp_state data: ${patch} did ${event.op} on the data of klp_state ${event.id}, ` +
+      `use after free of klp_state data: ${patch} ${ACCESS_VERB[event.op]} the data of klp_state ${event.id}, ` +
       `buffer ${event.buffer}${when}`,
     steps: involvedSteps(steps?.allocated, steps?.freed, step.index),
   };

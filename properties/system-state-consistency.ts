@@ -6,9 +6,13 @@
  * klp_is_patch_compatible compares versions. A patch that replaces or outlives
  * the changing patch without such a state cannot restore the change when it is
  * disabled.
+ *
+ * The redesign has no versions: a patch declares a change by carrying a
+ * klp_state with the change's id, and the last carrier's remove callbacks
+ * undo it.
  */
 import type { PatchId } from '../model/ids.ts';
-import type { TraceStep } from '../model/trace.ts';
+import type { ModelName, TraceStep } from '../model/trace.ts';
 import type { SystemVariable, World } from '../model/world.ts';
 import { involvedSteps, patchLabel } from './describe.ts';
 import type { Property, Violation } from './property.ts';
@@ -18,22 +22,26 @@ export interface SystemStateHistory {
   readonly changedAt: Readonly<Record<string, number>>;
 }
 
-/** Finds a listed patch that declares klp_state `id` with at least `version`. */
-function handlerOf(world: Readonly<World>, id: number, version: number): PatchId | undefined {
+/**
+ * Finds a listed patch that declares klp_state `id`: with at least `version`
+ * in the current API, with any entry of that id in the redesign.
+ */
+function handlerOf(model: ModelName, world: Readonly<World>, id: number, version: number): PatchId | undefined {
   return world.klpPatches.find((patchId) =>
-    world.patches[patchId]?.states.some((state) => state.id === id && state.version >= version),
+    world.patches[patchId]?.states.some((state) => state.id === id && (model === 'redesign' || state.version >= version)),
   );
 }
 
 /**
  * Returns why a changed variable is unhandled, or undefined when it is handled:
  * - a change under klp_state (id, version) is handled while a listed patch
- *   declares state id with a version of at least that version;
+ *   declares state id with a version of at least that version (in the
+ *   redesign, with any entry of that id);
  * - a change under no klp_state (id null) is handled only while the patch that
  *   made it is listed, because no other patch can claim it;
  * - a value away from the boot value with no recorded change is never handled.
  */
-function unhandledReason(world: Readonly<World>, variable: Readonly<SystemVariable>): string | undefined {
+function unhandledReason(model: ModelName, world: Readonly<World>, variable: Readonly<SystemVariable>): string | undefined {
   const change = variable.changedBy;
   if (!change) return 'no change of it is recorded, so no patch can restore it';
   const maker = patchLabel(world, change.patch);
@@ -42,17 +50,18 @@ function unhandledReason(world: Readonly<World>, variable: Readonly<SystemVariab
     return `${maker} changed it outside any klp_state and has left klp_patches, so no patch can restore it`;
   }
   const version = change.version ?? 0;
-  if (handlerOf(world, change.id, version) !== undefined) return undefined;
+  if (handlerOf(model, world, change.id, version) !== undefined) return undefined;
+  if (model === 'redesign') return `${maker} changed it under klp_state ${change.id}, and no listed patch carries that state`;
   return (
     `${maker} changed it under klp_state ${change.id} version ${version}, and no listed patch declares ` +
     `state ${change.id} with version ${version} or higher`
   );
 }
 
-function checkVariables(step: TraceStep, history: SystemStateHistory): Violation | undefined {
+function checkVariables(model: ModelName, step: TraceStep, history: SystemStateHistory): Violation | undefined {
   for (const [name, variable] of Object.entries(step.after.systemVariables)) {
     if (variable.value === variable.original) continue;
-    const reason = unhandledReason(step.after, variable);
+    const reason = unhandledReason(model, step.after, variable);
     if (!reason) continue;
     const changedAt = history.changedAt[name];
     const at = changedAt === undefined ? '' : ` at step ${changedAt}`;
@@ -71,23 +80,21 @@ export const systemStateConsistency: Property<SystemStateHistory> = {
   title: 'Every system change stays with a patch that declares its state',
   rule:
     'Whenever no transition is pending, each system variable is at its boot value, or the klp_state id it was ' +
-    'changed under is declared by a listed patch with at least the same version (a change made under no klp_state ' +
-    'needs the changing patch itself to be listed).',
-  appliesTo: (model) =>
-    model === 'current'
-      ? true
-      : 'the rule compares klp_state versions, which the redesign removes; its states are handed over by id alone',
+    'changed under is declared by a listed patch with at least the same version, or in the redesign, which has no ' +
+    'versions, with any entry of that id (a change made under no klp_state needs the changing patch itself to be ' +
+    'listed).',
+  appliesTo: () => true,
   init: () => ({ changedAt: {} }),
   // The verdict depends on the world alone; the history only dates the steps in explanations.
   fingerprint: () => null,
-  check(state, step) {
+  check(state, step, context) {
     const changedAt = { ...state.changedAt };
     for (const event of step.events) {
       if (event.type === 'variable') changedAt[event.name] = step.index;
     }
     const history = { changedAt };
     if (step.after.transition) return { state: history };
-    const violation = checkVariables(step, history);
+    const violation = checkVariables(context.model, step, history);
     return violation ? { state: history, violation } : { state: history };
   },
 };

@@ -118,7 +118,7 @@ describe('callback-pairing', () => {
   it('flags a patch freed with its pair open', () => {
     const trace = enabled().step([{ type: 'patchFreed', patch: LP }]);
     const violation = violationOf(trace.judge(callbackPairing));
-    expect(violation.explanation).toContain('unpaired callbacks: lp was freed with its pair for vmlinux open');
+    expect(violation.explanation).toContain('unpaired callbacks: lp was freed while a callback pair of its vmlinux object was still open');
     expect(violation.explanation).toContain('post_patch ran but neither pre_unpatch nor post_unpatch did');
     expect(violation.steps).toEqual([0, 1]);
   });
@@ -194,7 +194,7 @@ describe('callback-pairing', () => {
         world.patches[patch]!.objects = [];
       });
     const violation = violationOf(trace.judge(callbackPairing));
-    expect(violation.explanation).toContain('only_post_unpatch was freed with its pair for vmlinux open');
+    expect(violation.explanation).toContain('only_post_unpatch was freed while a callback pair of its vmlinux object was still open');
     expect(violation.steps).toEqual([0, 1]);
   });
 

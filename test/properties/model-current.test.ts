@@ -97,7 +97,7 @@ describe('callback-pairing on the current model', () => {
     // The replaced patch is unpatched and freed without pre_unpatch or post_unpatch.
     const trace = run(CALLBACKS, [...loadLp(DEMO), insmod(DEMO2, { replace: 1 }), work]);
     const explanation = expectViolation(callbackPairing, trace, 3);
-    expect(explanation).toContain(`unpaired callbacks: ${DEMO} was freed with its pair for vmlinux open`);
+    expect(explanation).toContain(`unpaired callbacks: ${DEMO} was freed while a callback pair of its vmlinux object was still open`);
   });
 
   it('holds for the same two patches without replace', () => {
@@ -240,7 +240,7 @@ describe('system state properties on the current model', () => {
   it('flags a use of state data after the older patch freed it', () => {
     const trace = run(shared, [...loadLp('first'), ...loadLp('second'), ...disableLp('first'), { type: 'write_enabled', patch: 'second', value: 0 }]);
     const explanation = expectViolation(stateDataLifetime, trace, 7);
-    expect(explanation).toContain('use after free of klp_state data: second did read');
+    expect(explanation).toContain('use after free of klp_state data: second read the data');
   });
 });
 

@@ -41,7 +41,7 @@ describe('state-data-lifetime', () => {
       .step([{ type: 'stateData', op: 'read', buffer: BUF, patch: S1, id: 1, afterFree: true }]);
     const violation = violationOf(trace.judge(stateDataLifetime));
     expect(violation.step).toBe(2);
-    expect(violation.explanation).toContain('use after free of klp_state data: s1 did read on the data of klp_state 1');
+    expect(violation.explanation).toContain('use after free of klp_state data: s1 read the data of klp_state 1');
     expect(violation.explanation).toContain('allocated at step 0, freed at step 1');
     expect(violation.steps).toEqual([0, 1, 2]);
   });
