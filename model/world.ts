@@ -170,9 +170,46 @@ export function initialWorld(set: PatchSet): World {
   };
 }
 
-/** Deep copy of a world; steps mutate the copy and return it. */
+function mapRecord<T>(record: Readonly<Record<string, T>>, copy: (value: T) => T): Record<string, T> {
+  const result: Record<string, T> = {};
+  for (const key in record) result[key] = copy(record[key] as T);
+  return result;
+}
+
+function clonePatch(patch: Readonly<PatchInstance>): PatchInstance {
+  return {
+    ...patch,
+    objects: patch.objects.map((object) => ({ ...object, funcs: object.funcs.map((func) => ({ ...func })) })),
+    states: patch.states.map((state) => ({ ...state })),
+  };
+}
+
+/**
+ * Deep copy of a world; steps mutate the copy and return it. Written out field
+ * by field because structuredClone took a fifth of the explorer's CPU time.
+ * A new nested field of World needs a line here, and test/explore.test.ts
+ * fails while the copy shares an object with the original.
+ */
 export function cloneWorld(world: Readonly<World>): World {
-  return structuredClone(world) as World;
+  return {
+    loads: { ...world.loads },
+    nextPointer: world.nextPointer,
+    enableCount: world.enableCount,
+    patches: mapRecord(world.patches, clonePatch),
+    klpPatches: [...world.klpPatches],
+    transition: world.transition ? { ...world.transition } : null,
+    modules: mapRecord(world.modules, (module) => ({ ...module, params: { ...module.params }, pointerIds: [...module.pointerIds] })),
+    funcStacks: mapRecord(world.funcStacks, (stack) => stack.map((entry) => ({ ...entry }))),
+    shadows: world.shadows.map((entry) => ({ ...entry })),
+    systemVariables: mapRecord(world.systemVariables, (variable) => ({
+      ...variable,
+      changedBy: variable.changedBy ? { ...variable.changedBy } : null,
+    })),
+    buffers: mapRecord(world.buffers, (buffer) => ({ ...buffer })),
+    parents: mapRecord(world.parents, (parent) => ({ ...parent })),
+    warnedOnce: [...world.warnedOnce],
+    preUnpatchReplacedCalled: world.preUnpatchReplacedCalled,
+  };
 }
 
 /** The loaded livepatch instance of a module, if its module is loaded. */

@@ -1,0 +1,49 @@
+/**
+ * Shrink quality: for each catalogue patch set and property of the current
+ * model, the length of the random engine's shrunk counterexample against the
+ * explorer's shortest one. A ratio of 1.00 means shrinking reached a shortest
+ * counterexample.
+ */
+import { checkOptions, runCheck } from '../engine/check.ts';
+import { explore } from '../engine/explore/explore.ts';
+import { CATALOGUE } from '../model/catalogue/index.ts';
+import { currentModel } from '../model/current/index.ts';
+import { ALL_PROPERTIES } from '../properties/index.ts';
+
+export interface ShrinkComparison {
+  readonly set: string;
+  readonly property: string;
+  /** Length of the random engine's shortest stored counterexample, or null when it found none. */
+  readonly random: number | null;
+  /** Length of the explorer's shortest counterexample, or null when none exists up to the depth. */
+  readonly shortest: number | null;
+}
+
+/** Runs both engines on every catalogue set and returns one row per (set, property) that either found violated. */
+export async function compareShrinking(options: { readonly depth: number; readonly runs: number }): Promise<ShrinkComparison[]> {
+  const properties = ALL_PROPERTIES.filter((p) => p.appliesTo('current') === true);
+  const rows: ShrinkComparison[] = [];
+  for (const set of CATALOGUE) {
+    const explored = await explore({ model: 'current', set, properties, depth: options.depth });
+    const checked = await runCheck(
+      checkOptions({ models: [currentModel], properties, patchSets: [set], generatedPatchSets: [], runs: options.runs }),
+    );
+    for (const pair of checked.pairs) {
+      const verdict = pair.verdict;
+      const random = verdict.status === 'violated' ? Math.min(...verdict.counterexamples.map((c) => c.ops.length)) : null;
+      const shortest = explored.violations.find((v) => v.property === pair.property)?.ops.length ?? null;
+      if (random !== null || shortest !== null) rows.push({ set: set.name, property: pair.property.name, random, shortest });
+    }
+  }
+  return rows;
+}
+
+/** Formats the rows as lines: lengths and the ratio of random to shortest. */
+export function shrinkLines(rows: readonly ShrinkComparison[], depth: number): string[] {
+  return rows.map((row) => {
+    const shortest = row.shortest === null ? `none up to ${depth}` : String(row.shortest);
+    const random = row.random === null ? 'not found' : String(row.random);
+    const ratio = row.random !== null && row.shortest !== null ? `, ratio ${(row.random / row.shortest).toFixed(2)}` : '';
+    return `  ${row.set} / ${row.property}: random engine ${random}, explorer ${shortest}${ratio}`;
+  });
+}

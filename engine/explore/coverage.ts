@@ -1,0 +1,168 @@
+/**
+ * Coverage of a model by a set of steps: which operation types, refusals,
+ * callback call sites, control states and chart transitions the steps
+ * exercised, and which items of each kind never occurred. The explorer
+ * records every transition it runs; `coverageFromTraces` computes the same
+ * data for traces of the random engine.
+ */
+import type { ChartImplementation, ChartNode } from '../../model/chart/chart.ts';
+import { interpretStep } from '../../model/chart/interpreter.ts';
+import { CALLBACK_NAMES } from '../../model/definition.ts';
+import type { KernelEvent, ModuleState } from '../../model/events.ts';
+import type { Operation } from '../../model/operations.ts';
+import { OPERATION_TYPES } from '../../model/operations.ts';
+import type { Trace } from '../../model/trace.ts';
+import { compareText } from './fingerprint.ts';
+
+export const COVERAGE_KINDS = ['operations', 'refusals', 'callbacks', 'stateCallbacks', 'controlStates', 'chartTransitions'] as const;
+export type CoverageKind = (typeof COVERAGE_KINDS)[number];
+
+/** One kind of item: how often each item occurred, and the known items that never did. */
+export interface CoverageItems {
+  readonly exercised: Readonly<Record<string, number>>;
+  readonly never: readonly string[];
+}
+
+export type Coverage = Readonly<Record<CoverageKind, CoverageItems>>;
+
+/** Occurrences per item of each kind, before the items never seen are added. */
+export type CoverageCounts = Readonly<Record<CoverageKind, readonly (readonly [string, number])[]>>;
+
+const MODULE_STATES: readonly ModuleState[] = ['COMING', 'LIVE', 'GOING'];
+
+/** Formats a chart transition as `<state path> <operation> [<guard>]`; the root is `(root)`. */
+function transitionLabel(path: readonly string[], opType: string, guard: string | undefined): string {
+  return `${path.length === 0 ? '(root)' : path.join('.')} ${opType} [${guard ?? 'default'}]`;
+}
+
+interface ChartItems {
+  readonly transitions: string[];
+  readonly leaves: string[];
+  /** Refusals the chart states as data: `<operation> <errno>`. */
+  readonly refusals: string[];
+}
+
+/** Walks the chart for the items it names. Eventless transitions are left out: interpretStep does not report them. */
+function chartItems(chart: ChartNode): ChartItems {
+  const items: ChartItems = { transitions: [], leaves: [], refusals: [] };
+  const visit = (node: ChartNode, path: string[]): void => {
+    for (const [opType, list] of Object.entries(node.on ?? {})) {
+      for (const transition of list ?? []) {
+        items.transitions.push(transitionLabel(path, opType, transition.guard));
+        for (const action of transition.actions) {
+          if (typeof action !== 'string' && action.type === 'refuse') items.refusals.push(`${opType} ${action.params.errno}`);
+        }
+      }
+    }
+    const children = Object.entries(node.states ?? {});
+    // A state with eventless transitions is left in the same step, so no step ends there.
+    if (children.length === 0 && path.length > 0 && !node.always) items.leaves.push(path.join('.'));
+    for (const [name, child] of children) visit(child, [...path, name]);
+  };
+  visit(chart, []);
+  return items;
+}
+
+/** Finds the transition that `interpretStep` took first, by the guard it reports, from the control state up to the root. */
+function takenTransition(chart: ChartNode, control: string, op: Operation, taken: string | undefined): string | undefined {
+  if (taken === undefined) return undefined;
+  const guard = taken === `${op.type}:default` ? undefined : taken;
+  const path = control.split('.');
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    let node: ChartNode | undefined = chart;
+    for (const key of path.slice(0, depth)) node = node?.states?.[key];
+    if (node?.on?.[op.type]?.some((t) => t.guard === guard)) return transitionLabel(path.slice(0, depth), op.type, guard);
+  }
+  return undefined;
+}
+
+/** Counts items of one model's steps; `coverage()` adds the items never seen. */
+export class CoverageRecorder {
+  private readonly counts: Record<CoverageKind, Map<string, number>> = {
+    operations: new Map(),
+    refusals: new Map(),
+    callbacks: new Map(),
+    stateCallbacks: new Map(),
+    controlStates: new Map(),
+    chartTransitions: new Map(),
+  };
+
+  constructor(private readonly impl: ChartImplementation) {}
+
+  private add(kind: CoverageKind, item: string): void {
+    const map = this.counts[kind];
+    map.set(item, (map.get(item) ?? 0) + 1);
+  }
+
+  /** Records one step: the operation from the control state `before`, its events, the state after and the guards taken. */
+  record(before: string, op: Operation, events: readonly KernelEvent[], after: string, taken: readonly string[]): void {
+    this.add('operations', op.type);
+    for (const event of events) {
+      if (event.type === 'result' && event.errno < 0) this.add('refusals', `${op.type} ${event.errno}`);
+      else if (event.type === 'callback') this.add('callbacks', `${event.callback} ${event.moduleState}`);
+      else if (event.type === 'stateCallback') this.add('stateCallbacks', event.callback);
+    }
+    this.add('controlStates', after);
+    const transition = takenTransition(this.impl.chart, before, op, taken[0]);
+    if (transition) this.add('chartTransitions', transition);
+  }
+
+  /** Records the control state a run starts in. */
+  recordStart(state: string): void {
+    this.add('controlStates', state);
+  }
+
+  /** Adds another recorder's counts, such as those of a worker thread or of another patch set. */
+  merge(other: CoverageCounts): void {
+    for (const kind of COVERAGE_KINDS) {
+      for (const [item, count] of other[kind]) this.counts[kind].set(item, (this.counts[kind].get(item) ?? 0) + count);
+    }
+  }
+
+  /** Returns the raw counts as plain data, which can be posted to another thread. */
+  exportCounts(): CoverageCounts {
+    const counts = {} as Record<CoverageKind, [string, number][]>;
+    for (const kind of COVERAGE_KINDS) counts[kind] = [...this.counts[kind].entries()];
+    return counts;
+  }
+
+  coverage(): Coverage {
+    const items = chartItems(this.impl.chart);
+    const known: Record<CoverageKind, readonly string[]> = {
+      operations: OPERATION_TYPES,
+      refusals: items.refusals,
+      callbacks: CALLBACK_NAMES.flatMap((name) => MODULE_STATES.map((state) => `${name} ${state}`)),
+      stateCallbacks: CALLBACK_NAMES,
+      controlStates: items.leaves,
+      chartTransitions: items.transitions,
+    };
+    const result = {} as Record<CoverageKind, CoverageItems>;
+    for (const kind of COVERAGE_KINDS) {
+      const map = this.counts[kind];
+      const entries = [...map.entries()].sort(([a], [b]) => compareText(a, b));
+      const exercised = Object.fromEntries(entries);
+      result[kind] = { exercised, never: [...new Set(known[kind])].filter((item) => !map.has(item)) };
+    }
+    return result;
+  }
+}
+
+/**
+ * Computes coverage from traces of one model, such as those the random engine
+ * judged. Each step is interpreted again on its `before` world to learn the
+ * chart transition it took; the traces' own events are counted.
+ */
+export function coverageFromTraces(impl: ChartImplementation, traces: readonly Trace[]): Coverage {
+  const recorder = new CoverageRecorder(impl);
+  for (const trace of traces) recordTrace(recorder, impl, trace);
+  return recorder.coverage();
+}
+
+/** Records the steps of one trace in an existing recorder, for callers that judge traces one at a time. */
+export function recordTrace(recorder: CoverageRecorder, impl: ChartImplementation, trace: Trace): void {
+  recorder.recordStart(impl.controlState(trace.initial));
+  for (const step of trace.steps) {
+    const { taken } = interpretStep(impl, trace.set, step.before, step.op);
+    recorder.record(impl.controlState(step.before), step.op, step.events, impl.controlState(step.after), taken);
+  }
+}
