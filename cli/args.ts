@@ -17,7 +17,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['check', 'replay', 'help'] as const;
+export const COMMANDS = ['check', 'compare', 'replay', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CheckCommand {
@@ -29,6 +29,18 @@ export interface CheckCommand {
   readonly maxSteps: number;
   readonly out: string;
   readonly report: string;
+}
+
+/** `klpcheck compare`: a search for divergences between the designs, or the replay of compare files. */
+export interface CompareCommand {
+  readonly kind: 'compare';
+  readonly runs: number;
+  readonly seed: number;
+  readonly maxSteps: number;
+  readonly out: string;
+  readonly report: string;
+  /** Compare files to replay; when there are any, no search runs. */
+  readonly replay: readonly string[];
 }
 
 export interface ReplayCommand {
@@ -43,7 +55,7 @@ export interface HelpCommand {
   readonly topic: CommandName | null;
 }
 
-export type Command = CheckCommand | ReplayCommand | HelpCommand;
+export type Command = CheckCommand | CompareCommand | ReplayCommand | HelpCommand;
 
 /** Models and properties that names resolve against, and the defaults of the check flags. */
 export interface Registry {
@@ -55,6 +67,9 @@ export interface Registry {
     readonly maxSteps: number;
     readonly out: string;
     readonly report: string;
+    readonly compareRuns: number;
+    readonly compareOut: string;
+    readonly compareReport: string;
   };
 }
 
@@ -74,6 +89,16 @@ const CHECK_FLAGS = {
   model: { type: 'string', multiple: true },
   out: { type: 'string' },
   report: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, FlagSpec>;
+
+const COMPARE_FLAGS = {
+  runs: { type: 'string' },
+  seed: { type: 'string' },
+  'max-steps': { type: 'string' },
+  out: { type: 'string' },
+  report: { type: 'string' },
+  replay: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -197,6 +222,34 @@ function parseCheck(argv: readonly string[], registry: Registry): CheckCommand |
   };
 }
 
+function parseCompare(argv: readonly string[], registry: Registry): CompareCommand | HelpCommand {
+  const { values, positionals } = parseFlags('compare', argv, COMPARE_FLAGS);
+  if (values.help) return { kind: 'help', topic: 'compare' };
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const replay = values.replay === true;
+  if (replay && positionals.length === 0) {
+    throw new UsageError('"klpcheck compare --replay" needs at least one file, as in "klpcheck compare --replay counterexamples/compare/FILE.json".');
+  }
+  if (!replay && positionals.length > 0) {
+    throw new UsageError(`"klpcheck compare" takes no arguments, found "${positionals[0]}"; use --replay to replay compare files.`);
+  }
+
+  const defaults = registry.defaults;
+  const out = text(values.out) ?? defaults.compareOut;
+  const report = text(values.report) ?? defaults.compareReport;
+  if (out === '') throw new UsageError('invalid value "" for --out: expected a directory path.');
+  if (report === '') throw new UsageError('invalid value "" for --report: expected a file path.');
+  return {
+    kind: 'compare',
+    runs: integerFlag('runs', text(values.runs), defaults.compareRuns, LIMITS.runs),
+    seed: integerFlag('seed', text(values.seed), defaults.seed, LIMITS.seed),
+    maxSteps: integerFlag('max-steps', text(values['max-steps']), defaults.maxSteps, LIMITS.maxSteps),
+    out,
+    report,
+    replay: replay ? positionals : [],
+  };
+}
+
 function parseReplay(argv: readonly string[], registry: Registry): ReplayCommand | HelpCommand {
   const { values, positionals } = parseFlags('replay', argv, REPLAY_FLAGS);
   if (values.help) return { kind: 'help', topic: 'replay' };
@@ -222,6 +275,8 @@ export function parseCommandLine(argv: readonly string[], registry: Registry): C
   switch (name) {
     case 'check':
       return parseCheck(rest, registry);
+    case 'compare':
+      return parseCompare(rest, registry);
     case 'replay':
       return parseReplay(rest, registry);
     case 'help':

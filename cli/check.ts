@@ -1,29 +1,58 @@
-/** `klpcheck check`: runs the random engine, prints the verdicts and writes the report. */
+/**
+ * `klpcheck check`: runs the random engine on every model in scope, compares
+ * the two designs when both are, prints the verdicts and writes the report.
+ */
+import { join } from 'node:path';
 import { type CheckResult, checkOptions, runCheck } from '../engine/check.ts';
+import { COMPARE_RUNS_PER_CHECK_RUN, type CompareResult, runCompare } from '../engine/compare.ts';
 import { writeFileAtomically } from '../engine/counterexample.ts';
+import { defaultSources } from '../engine/sources.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
+import type { Model } from '../model/trace.ts';
 import { renderReport } from '../render/report.ts';
 import { checkSummary } from '../render/terminal.ts';
 import type { CheckCommand } from './args.ts';
+import { fileSystemError } from './errors.ts';
 import { type Io, writeLines } from './io.ts';
-import { progressReporter } from './progress.ts';
+import { type ProgressReporter, progressReporter } from './progress.ts';
 
-/** Returns the error if node:fs raised it for a path, else null. */
-function fileSystemError(error: unknown): (NodeJS.ErrnoException & { path: string }) | null {
-  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).path === 'string') {
-    return error as NodeJS.ErrnoException & { path: string };
-  }
-  return null;
+/** Subdirectory of --out for the compare files of a check run. */
+export const COMPARE_SUBDIRECTORY = 'compare';
+
+interface Outcome {
+  readonly result: CheckResult;
+  readonly comparison: CompareResult | null;
 }
 
-async function search(command: CheckCommand, io: Io): Promise<CheckResult> {
+function bothDesigns(models: readonly Model[]): { current: Model; redesign: Model } | null {
+  const current = models.find((m) => m.name === 'current');
+  const redesign = models.find((m) => m.name === 'redesign');
+  return current && redesign ? { current, redesign } : null;
+}
+
+async function compareDesigns(command: CheckCommand, progress: ProgressReporter): Promise<CompareResult | null> {
+  const models = bothDesigns(command.models);
+  if (!models) return null;
+  return runCompare({
+    models,
+    properties: command.properties,
+    runs: command.runs * COMPARE_RUNS_PER_CHECK_RUN,
+    seed: command.seed,
+    maxSteps: command.maxSteps,
+    out: join(command.out, COMPARE_SUBDIRECTORY),
+    onProgress: progress.onCompareProgress,
+  });
+}
+
+async function search(command: CheckCommand, io: Io): Promise<Outcome> {
   const progress = progressReporter(io.stderr);
   try {
-    return await runCheck(
+    const result = await runCheck(
       checkOptions({
         models: command.models,
         properties: command.properties,
         patchSets: CATALOGUE,
+        sourcesByModel: defaultSources(command.runs),
         runs: command.runs,
         seed: command.seed,
         maxSteps: command.maxSteps,
@@ -31,20 +60,22 @@ async function search(command: CheckCommand, io: Io): Promise<CheckResult> {
         onProgress: progress.onProgress,
       }),
     );
+    const comparison = await compareDesigns(command, progress);
+    return { result, comparison };
   } finally {
     progress.stop();
   }
 }
 
 /**
- * Returns 0 once the run completed, whatever it found: violations are
- * findings, not failures. Returns 1 when a counterexample or the report
- * cannot be written.
+ * Returns 0 once the run completed, whatever it found: violations and
+ * divergences are findings, not failures. Returns 1 when a counterexample,
+ * a compare file or the report cannot be written.
  */
 export async function checkCommand(command: CheckCommand, io: Io): Promise<number> {
-  let result: CheckResult;
+  let outcome: Outcome;
   try {
-    result = await search(command, io);
+    outcome = await search(command, io);
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
@@ -52,16 +83,17 @@ export async function checkCommand(command: CheckCommand, io: Io): Promise<numbe
     return 1;
   }
 
+  const { result, comparison } = outcome;
   try {
-    writeFileAtomically(command.report, renderReport(result));
+    writeFileAtomically(command.report, renderReport(result, comparison));
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
     io.stderr.write(`klpcheck: failed to write the report ${command.report}: ${fsError.code}. Choose another path with --report.\n`);
-    writeLines(io.stdout, checkSummary(result, null));
+    writeLines(io.stdout, checkSummary(result, null, comparison));
     return 1;
   }
 
-  writeLines(io.stdout, checkSummary(result, command.report));
+  writeLines(io.stdout, checkSummary(result, command.report, comparison));
   return 0;
 }

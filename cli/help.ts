@@ -1,4 +1,6 @@
 /** Help text of the klpcheck command and its subcommands. */
+import { COMPARE_RUNS_PER_CHECK_RUN } from '../engine/compare.ts';
+import { REDESIGN_RUNS_SHARE } from '../engine/sources.ts';
 import type { CommandName, Registry } from './args.ts';
 import { LIMITS } from './args.ts';
 
@@ -9,6 +11,10 @@ function generalHelp(): string[] {
     '',
     'Usage:',
     '  klpcheck check [FLAGS]         check properties on random operation sequences',
+    '  klpcheck compare [FLAGS]       run the same sequences on both designs and sort',
+    '                                 every divergence into classes',
+    '  klpcheck compare --replay FILE...',
+    '                                 replay compare files',
     '  klpcheck replay FILE... [--model NAME]',
     '                                 replay counterexample or scenario files',
     '  klpcheck help [COMMAND]        show help for a command',
@@ -17,8 +23,13 @@ function generalHelp(): string[] {
     '1 when a file is malformed, a replay does not reproduce or klpcheck fails,',
     '2 for usage errors.',
     '',
-    'Run "klpcheck help check" or "klpcheck help replay" for the flags.',
+    'Run "klpcheck help check", "klpcheck help compare" or "klpcheck help replay" for the flags.',
   ];
+}
+
+function redesignRunsText(): string {
+  if (REDESIGN_RUNS_SHARE === 1) return 'the redesign\'s jobs run N too';
+  return `each redesign job runs ${Math.round(REDESIGN_RUNS_SHARE * 100)}% of N`;
 }
 
 function checkHelp(registry: Registry): string[] {
@@ -29,10 +40,14 @@ function checkHelp(registry: Registry): string[] {
     'Checks each property on each model with random operation sequences over every',
     'catalogue patch set and over generated patch sets, shrinks each violation, stores',
     'it as a counterexample file, prints a verdict table and writes a Markdown report.',
+    'The current API runs on the catalogue and generated sets; the redesign runs on its',
+    'own catalogue, the translation of every current set, and sets generated for it.',
+    'With both models in scope, the run ends with the comparison of "klpcheck compare".',
     '',
     'Flags:',
     `  --runs N          sequences per catalogue patch set, and generated patch sets,`,
-    `                    for each property and model (default ${d.runs}; ${LIMITS.runs.min} to ${LIMITS.runs.max})`,
+    `                    for each property and model (default ${d.runs}; ${LIMITS.runs.min} to ${LIMITS.runs.max});`,
+    `                    ${redesignRunsText()}, and the comparison ${COMPARE_RUNS_PER_CHECK_RUN} x N sequences`,
     `  --seed N          seed of the random generation; the same seed gives the same`,
     `                    results (default ${d.seed})`,
     `  --max-steps N     maximum operations per sequence (default ${d.maxSteps}; ${LIMITS.maxSteps.min} to ${LIMITS.maxSteps.max})`,
@@ -40,8 +55,37 @@ function checkHelp(registry: Registry): string[] {
     `                    (${registry.properties.map((p) => p.name).join(', ')})`,
     `  --model NAME      check only this model; repeat or give a comma list`,
     `                    (${Object.keys(registry.models).join(', ')})`,
-    `  --out DIR         directory for counterexample files (default ${d.out})`,
+    `  --out DIR         directory for counterexample files; compare files go to DIR/compare`,
+    `                    (default ${d.out})`,
     `  --report FILE     path of the Markdown report (default ${d.report})`,
+    '  -h, --help        show this help',
+  ];
+}
+
+function compareHelp(registry: Registry): string[] {
+  const d = registry.defaults;
+  return [
+    'Usage: klpcheck compare [FLAGS]',
+    '       klpcheck compare --replay FILE...',
+    '',
+    'Runs generated current-API patch sets and operation sequences on the current',
+    'API and, translated, on the redesign, and sorts every divergence of observable',
+    'behaviour into classes: refused in one design only, refused with different',
+    'errnos, a cleanup or a setup callback that ran in one design only or at another',
+    'step, a shadow variable or a changed system variable left in one design only,',
+    'a different callback order within one operation, and a different property',
+    'verdict. The shortest example of each class is shrunk, stored as a compare file',
+    'and shown in a Markdown report.',
+    '',
+    'Flags:',
+    `  --runs N          sequences, each with its own patch set (default ${d.compareRuns}; ${LIMITS.runs.min} to ${LIMITS.runs.max})`,
+    `  --seed N          seed of the random generation; the same seed gives the same`,
+    `                    results (default ${d.seed})`,
+    `  --max-steps N     maximum operations per sequence (default ${d.maxSteps}; ${LIMITS.maxSteps.min} to ${LIMITS.maxSteps.max})`,
+    `  --out DIR         directory for compare files (default ${d.compareOut})`,
+    `  --report FILE     path of the Markdown report (default ${d.compareReport})`,
+    '  --replay          replay the compare files given as arguments instead of searching;',
+    '                    exits 1 when a file is malformed or its divergence is not reproduced',
     '  -h, --help        show this help',
   ];
 }
@@ -67,6 +111,7 @@ function replayHelp(registry: Registry): string[] {
 export function helpText(topic: CommandName | null, registry: Registry): string {
   let lines = generalHelp();
   if (topic === 'check') lines = checkHelp(registry);
+  if (topic === 'compare') lines = compareHelp(registry);
   if (topic === 'replay') lines = replayHelp(registry);
   return `${lines.join('\n')}\n`;
 }

@@ -3,10 +3,13 @@
  * command and maps failures to exit statuses (2 usage, 1 input or internal).
  */
 import { DEFAULT_MAX_STEPS, DEFAULT_RUNS, DEFAULT_SEED } from '../engine/check.ts';
+import { DEFAULT_COMPARE_RUNS } from '../engine/compare.ts';
 import { MODELS } from '../model/index.ts';
 import { ALL_PROPERTIES } from '../properties/index.ts';
 import { parseCommandLine, type Registry, UsageError } from './args.ts';
 import { checkCommand } from './check.ts';
+import { compareCommand } from './compare.ts';
+import { exploreMain } from './explore.ts';
 import { helpText } from './help.ts';
 import { type Io, PROCESS_IO } from './io.ts';
 import { replayCommand } from './replay.ts';
@@ -20,6 +23,9 @@ export const REGISTRY: Registry = {
     maxSteps: DEFAULT_MAX_STEPS,
     out: 'counterexamples',
     report: 'reports/summary.md',
+    compareRuns: DEFAULT_COMPARE_RUNS,
+    compareOut: 'counterexamples/compare',
+    compareReport: 'reports/compare.md',
   },
 };
 
@@ -28,6 +34,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 /** Runs klpcheck with the arguments after the program name and returns the exit status. */
 export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number> {
   try {
+    // explore parses its own flags (cli/explore.ts).
+    if (argv[0] === 'explore') return await exploreMain(argv.slice(1), io);
     const command = parseCommandLine(argv, REGISTRY);
     switch (command.kind) {
       case 'help':
@@ -35,6 +43,8 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
         return EXIT.ok;
       case 'check':
         return await checkCommand(command, io);
+      case 'compare':
+        return await compareCommand(command, io);
       case 'replay':
         return replayCommand(command, io);
     }

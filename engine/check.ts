@@ -1,10 +1,10 @@
 /**
  * The random engine. For each model and property in scope, fast-check
- * generates operation sequences over every catalogue patch set and over
- * generated patch sets, and the engine judges the property on each trace.
- * The first violation of each job is shrunk and stored as a counterexample
- * file. The engine returns data only: progress goes to a callback, and
- * printing is left to the caller.
+ * generates operation sequences over the model's fixed patch sets and over
+ * generated patch sets (sources.ts), and the engine judges the property on
+ * each trace. The first violation of each job is shrunk and stored as a
+ * counterexample file. The engine returns data only: progress goes to a
+ * callback, and printing is left to the caller.
  */
 import fc from 'fast-check';
 import type { PatchSet } from '../model/definition.ts';
@@ -21,8 +21,18 @@ import {
   type WrittenFile,
 } from './counterexample.ts';
 import { arbitraryChoices, operationsFromChoices } from './generate-operations.ts';
-import { arbitraryPatchSet, describePatchSet } from './generate-patch-set.ts';
+import { describePatchSet } from './generate-patch-set.ts';
+import { describeRedesignPatchSet } from './generate-redesign-patch-set.ts';
 import { shrinkViolation } from './shrink.ts';
+import {
+  DEFAULT_GENERATED,
+  type FixedPatchSet,
+  type GeneratedPatchSets,
+  type ModelSources,
+  type PatchSetSource,
+} from './sources.ts';
+
+export { DEFAULT_GENERATED, type GeneratedPatchSets, type ModelSources, type PatchSetSource };
 
 /** Generator of operation sequences: random choices, turned into operations against a model's world. */
 export interface SequenceGenerator<C> {
@@ -37,9 +47,9 @@ export const DEFAULT_SEQUENCES: SequenceGenerator<unknown> = {
 
 export const DEFAULT_SEED = 42;
 /**
- * Runs per patch-set job. With 7 properties on the current model, `npm start`
- * took about 15 s at this default on a 2-core machine; each added model or
- * property adds its share.
+ * Runs per patch-set job of the current model. The redesign's jobs get
+ * REDESIGN_RUNS_SHARE of it (sources.ts). The README gives the measured time
+ * of `npm start` at this default.
  */
 export const DEFAULT_RUNS = 500;
 export const DEFAULT_MAX_STEPS = 30;
@@ -61,6 +71,11 @@ export interface CheckOptions {
   readonly patchSets: readonly PatchSet[];
   /** Named generators of further patch sets; empty checks the fixed ones only. */
   readonly generatedPatchSets: readonly GeneratedPatchSets[];
+  /**
+   * Patch sets and runs per model. A model without an entry is checked on
+   * `patchSets` and `generatedPatchSets` with `runs` sequences per job.
+   */
+  readonly sourcesByModel?: Partial<Record<ModelName, ModelSources>>;
   /** Directory for counterexample files; null keeps them in memory only. */
   readonly out: string | null;
   readonly sequences?: SequenceGenerator<unknown>;
@@ -81,31 +96,12 @@ export function checkOptions(
   };
 }
 
-export interface GeneratedPatchSets {
-  readonly name: string;
-  readonly arbitrary: fc.Arbitrary<PatchSet>;
-}
-
-/**
- * Generated patch sets of the main job: authors of every practice, and authors
- * who all follow the documented practice, so that a violation found there is
- * one the API itself allows.
- */
-export const DEFAULT_GENERATED: readonly GeneratedPatchSets[] = [
-  { name: 'generated', arbitrary: arbitraryPatchSet() },
-  { name: 'generated-best-practice', arbitrary: arbitraryPatchSet({ practices: ['best-practice'] }) },
-];
-
-/** Origin of the patch sets of one job. */
-export type PatchSetSource =
-  | { readonly kind: 'catalogue'; readonly name: string }
-  | { readonly kind: 'generated'; readonly name: string };
-
 export interface Exploration {
   /** Operation sequences run before a violation stopped the search (or all of them). */
   readonly sequences: number;
   /** Operations run in those sequences. */
   readonly steps: number;
+  /** Fixed patch sets checked: catalogue sets and translated catalogue sets. */
   readonly catalogueSets: number;
   /** Generated patch sets tried; each generated sequence comes with its own set. */
   readonly generatedSets: number;
@@ -160,14 +156,27 @@ export interface PairResult {
   readonly durationMs: number;
 }
 
+/** The patch sets and runs one model was checked on. */
+export interface SourceSummary {
+  readonly model: ModelName;
+  /** Sequences per job. */
+  readonly runs: number;
+  /** Source names of the fixed patch sets, and of the generators. */
+  readonly fixed: readonly string[];
+  readonly generated: readonly string[];
+}
+
 export interface CheckResult {
   readonly models: readonly ModelName[];
   readonly properties: readonly string[];
   readonly seed: number;
   readonly runs: number;
   readonly maxSteps: number;
+  /** Names of the fixed patch sets of the options, which models without their own sources use. */
   readonly catalogue: readonly string[];
   readonly generated: boolean;
+  /** One per model, in the order of the options' models. */
+  readonly sources: readonly SourceSummary[];
   /** One per (model, property), in the order of the options' models and properties. */
   readonly pairs: readonly PairResult[];
   readonly durationMs: number;
@@ -198,7 +207,7 @@ export type CheckProgress =
 // Seeds
 
 /** FNV-1a over a string, as a signed 32-bit fast-check seed. */
-function hashSeed(text: string): number {
+export function hashSeed(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -209,6 +218,14 @@ function hashSeed(text: string): number {
 
 export function sourceLabel(source: PatchSetSource): string {
   return source.name;
+}
+
+/** Returns the patch sets and runs of one model: its own entry of the options, or the options' shared ones. */
+export function modelSources(options: CheckOptions, model: ModelName): Required<ModelSources> {
+  const own = options.sourcesByModel?.[model];
+  if (own) return { fixed: own.fixed, generated: own.generated, runs: own.runs ?? options.runs };
+  const fixed: FixedPatchSet[] = options.patchSets.map((set) => ({ source: { kind: 'catalogue', name: set.name }, set }));
+  return { fixed, generated: options.generatedPatchSets, runs: options.runs };
 }
 
 /** Derives the fast-check seed of one job, so every job gets its own sequences and the same run seed gives the same ones. */
@@ -235,6 +252,8 @@ interface Job {
   readonly source: PatchSetSource;
   readonly arbitrary: fc.Arbitrary<Input>;
   readonly seed: number;
+  /** Sequences to generate. */
+  readonly runs: number;
 }
 
 function errorMessage(error: unknown): { message: string; stack: string | null } {
@@ -253,7 +272,7 @@ function runJob(job: Job, options: CheckOptions, jobs: number): JobOutcome {
   let steps = 0;
   let firstFailure: 'violated' | 'error' | null = null;
   let shrinkCalls = 0;
-  const reportEvery = Math.max(1, Math.floor(options.runs / 20));
+  const reportEvery = Math.max(1, Math.floor(job.runs / 20));
 
   const predicate = (input: Input): boolean => {
     if (firstFailure) {
@@ -270,7 +289,7 @@ function runJob(job: Job, options: CheckOptions, jobs: number): JobOutcome {
           property: job.property.name,
           source: job.source,
           done: generated,
-          runs: options.runs,
+          runs: job.runs,
         });
       }
     }
@@ -293,7 +312,7 @@ function runJob(job: Job, options: CheckOptions, jobs: number): JobOutcome {
     return false;
   };
 
-  const details = fc.check(fc.property(job.arbitrary, predicate), { seed: job.seed, numRuns: options.runs });
+  const details = fc.check(fc.property(job.arbitrary, predicate), { seed: job.seed, numRuns: job.runs });
   if (!details.failed || !details.counterexample) return { kind: 'holds', sequences: generated, steps };
 
   const [input] = details.counterexample;
@@ -341,13 +360,18 @@ function minimise(job: Job, input: Input, path: string | null, options: CheckOpt
     fastCheckPath: path,
     fastCheckLength: ops.length,
     // Dropped modules would leave the generator's description wrong.
-    set: run.set === input.set ? run.set : { ...run.set, description: describePatchSet(run.set) },
+    set: run.set === input.set ? run.set : { ...run.set, description: describeSet(job.model.name, run.set) },
     ops: run.ops,
     trace: run.trace,
     violation: run.violation,
     step: run.step,
     file: null,
   };
+}
+
+/** Summarises a generated set: redesign sets show their states' flags, which the current API does not have. */
+function describeSet(model: ModelName, set: PatchSet): string {
+  return model === 'redesign' ? describeRedesignPatchSet(set) : describePatchSet(set);
 }
 
 export function counterexampleFile(
@@ -422,19 +446,44 @@ function withFiles(
   return { ...verdict, counterexamples: [first as Counterexample, ...rest] };
 }
 
-function sourcesOf(options: CheckOptions): { source: PatchSetSource; arbitrary: fc.Arbitrary<Input> }[] {
+interface JobSource {
+  readonly source: PatchSetSource;
+  readonly arbitrary: fc.Arbitrary<Input>;
+}
+
+function sourcesOf(options: CheckOptions, model: ModelName): JobSource[] {
   const choices = (options.sequences ?? DEFAULT_SEQUENCES).arbitraryChoices(options.maxSteps);
-  const sources = options.patchSets.map((set) => ({
-    source: { kind: 'catalogue', name: set.name } as PatchSetSource,
+  const { fixed, generated } = modelSources(options, model);
+  const sources: JobSource[] = fixed.map(({ source, set }) => ({
+    source,
     arbitrary: choices.map((c): Input => ({ set, choices: c })),
   }));
-  for (const generated of options.generatedPatchSets) {
+  for (const generator of generated) {
     sources.push({
-      source: { kind: 'generated', name: generated.name },
-      arbitrary: fc.tuple(generated.arbitrary, choices).map(([set, c]): Input => ({ set, choices: c })),
+      source: { kind: 'generated', name: generator.name },
+      arbitrary: fc.tuple(generator.arbitrary, choices).map(([set, c]): Input => ({ set, choices: c })),
     });
   }
   return sources;
+}
+
+function explorationOf(outcomes: readonly JobOutcome[], sources: readonly JobSource[], maxSteps: number): Exploration {
+  let generatedSets = 0;
+  outcomes.forEach((outcome, index) => {
+    if (sources[index]?.source.kind === 'generated') generatedSets += outcome.sequences;
+  });
+  return {
+    sequences: outcomes.reduce((sum, o) => sum + o.sequences, 0),
+    steps: outcomes.reduce((sum, o) => sum + o.steps, 0),
+    catalogueSets: sources.filter((s) => s.source.kind !== 'generated').length,
+    generatedSets,
+    maxSteps,
+  };
+}
+
+function sourceSummary(options: CheckOptions, model: ModelName): SourceSummary {
+  const { fixed, generated, runs } = modelSources(options, model);
+  return { model, runs, fixed: fixed.map((f) => sourceLabel(f.source)), generated: generated.map((g) => g.name) };
 }
 
 /** Lets timers (a progress bar's redraw) run between jobs. */
@@ -445,10 +494,10 @@ function yieldToEventLoop(): Promise<void> {
 /** Checks every property of the options on every model, and returns one verdict per (model, property). */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
-  const sources = sourcesOf(options);
+  const sourcesByModel = new Map(options.models.map((model) => [model.name, sourcesOf(options, model.name)]));
   const pairs = options.models.flatMap((model) => options.properties.map((property) => ({ model, property })));
   const applicable = pairs.filter(({ model, property }) => property.appliesTo(model.name) === true);
-  const jobs = applicable.length * sources.length;
+  const jobs = applicable.reduce((sum, { model }) => sum + (sourcesByModel.get(model.name)?.length ?? 0), 0);
   options.onProgress?.({ kind: 'start', jobs, pairs: pairs.length, runs: options.runs });
 
   const results: PairResult[] = [];
@@ -461,20 +510,15 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     if (applies !== true) {
       verdict = { status: 'not-applicable', reason: applies };
     } else {
+      const sources = sourcesByModel.get(model.name) ?? [];
+      const runs = modelSources(options, model.name).runs;
       const outcomes: JobOutcome[] = [];
       for (const { source, arbitrary } of sources) {
         const seed = jobSeed(options.seed, model.name, property.name, source);
-        outcomes.push(runJob({ index: jobIndex++, model, property, source, arbitrary, seed }, options, jobs));
+        outcomes.push(runJob({ index: jobIndex++, model, property, source, arbitrary, seed, runs }, options, jobs));
         await yieldToEventLoop();
       }
-      const generatedRuns = outcomes.length > options.patchSets.length ? outcomes[outcomes.length - 1]?.sequences : 0;
-      const explored: Exploration = {
-        sequences: outcomes.reduce((sum, o) => sum + o.sequences, 0),
-        steps: outcomes.reduce((sum, o) => sum + o.steps, 0),
-        catalogueSets: options.patchSets.length,
-        generatedSets: generatedRuns ?? 0,
-        maxSteps: options.maxSteps,
-      };
+      const explored = explorationOf(outcomes, sources, options.maxSteps);
       verdict = withFiles(verdictOf(outcomes, explored), { model, property }, options);
     }
 
@@ -490,8 +534,53 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     runs: options.runs,
     maxSteps: options.maxSteps,
     catalogue: options.patchSets.map((set) => set.name),
-    generated: options.generatedPatchSets.length > 0,
+    generated: options.models.some((model) => modelSources(options, model.name).generated.length > 0),
+    sources: options.models.map((model) => sourceSummary(options, model.name)),
     pairs: results,
     durationMs: performance.now() - started,
   };
+}
+
+// Verdicts that differ between the designs
+
+/** A property whose verdict on the current API differs from its verdict on the redesign in one run. */
+export interface VerdictChange {
+  readonly property: Property;
+  readonly current: PairResult;
+  readonly redesign: PairResult;
+}
+
+export interface VerdictChanges {
+  /** Violated on the current API and holding on the redesign. */
+  readonly removed: readonly VerdictChange[];
+  /** Holding on the current API and violated on the redesign. */
+  readonly introduced: readonly VerdictChange[];
+  /** Violated in both, with an API flaw on the current API and only author errors on the redesign. */
+  readonly flawsRemoved: readonly VerdictChange[];
+  /** Violated in both, with an API flaw on the redesign and only author errors on the current API. */
+  readonly flawsIntroduced: readonly VerdictChange[];
+}
+
+function hasApiFlaw(pair: PairResult): boolean {
+  return pair.verdict.status === 'violated' && pair.verdict.counterexamples.some((c) => c.classification === 'api-flaw');
+}
+
+/** Compares each property's verdicts on the two designs; empty unless the run checked both. */
+export function verdictChanges(result: CheckResult): VerdictChanges {
+  const removed: VerdictChange[] = [];
+  const introduced: VerdictChange[] = [];
+  const flawsRemoved: VerdictChange[] = [];
+  const flawsIntroduced: VerdictChange[] = [];
+  for (const name of result.properties) {
+    const current = result.pairs.find((p) => p.model === 'current' && p.property.name === name);
+    const redesign = result.pairs.find((p) => p.model === 'redesign' && p.property.name === name);
+    if (!current || !redesign) continue;
+    const change = { property: current.property, current, redesign };
+    const statuses = `${current.verdict.status}/${redesign.verdict.status}`;
+    if (statuses === 'violated/holds') removed.push(change);
+    if (statuses === 'holds/violated') introduced.push(change);
+    if (statuses === 'violated/violated' && hasApiFlaw(current) && !hasApiFlaw(redesign)) flawsRemoved.push(change);
+    if (statuses === 'violated/violated' && !hasApiFlaw(current) && hasApiFlaw(redesign)) flawsIntroduced.push(change);
+  }
+  return { removed, introduced, flawsRemoved, flawsIntroduced };
 }

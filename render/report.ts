@@ -1,16 +1,23 @@
 /**
- * The Markdown summary of a check run. Apart from the timings section at the
- * end, equal results give equal text: no dates, pairs and findings in a fixed
- * order, counterexample files named by content hash.
+ * The Markdown reports: the summary of a check run, with the comparison of
+ * the designs when both ran, and the report of `klpcheck compare`. Apart
+ * from the timings section at the end, equal results give equal text: no
+ * dates, pairs and findings in a fixed order, counterexample files named by
+ * content hash.
  */
-import type { CheckResult, Counterexample, EngineError, PairResult } from '../engine/check.ts';
-import { sourceLabel } from '../engine/check.ts';
+import type { CheckResult, Counterexample, EngineError, PairResult, SourceSummary } from '../engine/check.ts';
+import { sourceLabel, verdictChanges, type VerdictChange } from '../engine/check.ts';
 import { deviatingModules } from '../engine/classify.ts';
+import type { CompareResult } from '../engine/compare.ts';
 import { describePatchSet } from '../engine/generate-patch-set.ts';
+import { describeRedesignPatchSet } from '../engine/generate-redesign-patch-set.ts';
 import { MODELLING_ASSUMPTIONS } from '../model/assumptions.ts';
+import { REDESIGN_ASSUMPTIONS } from '../model/redesign/assumptions.ts';
+import type { ModelName } from '../model/trace.ts';
 import type { Property } from '../properties/property.ts';
+import { compareMarkdown, DESIGN_LABELS, effectLines } from './compare.ts';
 import { renderKernelLog } from './kernel-log.ts';
-import { describeOperation, shadowLines } from './operations.ts';
+import { describeOperation } from './operations.ts';
 import {
   CLASSIFICATION_LABELS,
   formatCount,
@@ -18,6 +25,7 @@ import {
   plural,
   replayCommand,
   rerunCommand,
+  shortestCounterexample,
   verdictCell,
 } from './terminal.ts';
 
@@ -34,42 +42,154 @@ function fenced(lines: readonly string[]): string[] {
   return ['```text', ...(lines.length > 0 ? lines : ['(no lines)']), '```'];
 }
 
-function runSection(result: CheckResult): string[] {
+function modelLabel(model: ModelName): string {
+  return model === 'current' || model === 'redesign' ? DESIGN_LABELS[model] : model;
+}
+
+// What the redesign changes
+
+/** Names the kinds of counterexample a violated pair has, and the size of the shortest, as "API flaw, 4 operations". */
+function violationText(pair: PairResult): string {
+  const verdict = pair.verdict;
+  if (verdict.status !== 'violated') return verdictCell(verdict);
+  const kinds = verdict.counterexamples.map((c) => CLASSIFICATION_LABELS[c.classification]).join(' and ');
+  const shortest = shortestCounterexample(verdict.counterexamples);
+  return `${kinds}, shortest counterexample ${plural(shortest.ops.length, 'operation')}`;
+}
+
+function changeLine(change: VerdictChange, violated: PairResult, holding: PairResult): string {
+  const explored = holding.verdict.status === 'holds' ? holding.verdict.explored : null;
+  const holds = explored
+    ? `holds on the ${modelLabel(holding.model)} in ${formatCount(explored.sequences)} sequences`
+    : `holds on the ${modelLabel(holding.model)}`;
+  return `- ${code(change.property.name)}: violated on the ${modelLabel(violated.model)} (${violationText(violated)}); ${holds}.`;
+}
+
+function flawLine(change: VerdictChange): string {
+  return (
+    `- ${code(change.property.name)}: on the ${modelLabel('current')} ${violationText(change.current)}; ` +
+    `on the ${modelLabel('redesign')} ${violationText(change.redesign)}.`
+  );
+}
+
+function changesSection(result: CheckResult, comparison: CompareResult | null): string[] {
+  const hasBoth = result.models.includes('current') && result.models.includes('redesign');
+  if (!hasBoth) return [];
+  const changes = verdictChanges(result);
+  const shared = result.pairs.filter((p) => p.model === 'current' && p.verdict.status !== 'not-applicable').filter((p) =>
+    result.pairs.some((q) => q.model === 'redesign' && q.property.name === p.property.name && q.verdict.status !== 'not-applicable'),
+  );
+  const lines = [
+    '## What the redesign changes',
+    '',
+    `Computed from the verdicts below, for the ${plural(shared.length, 'property', 'properties')} that apply to both designs.`,
+    '',
+    '**Current-API violations the redesign removes** (violated on the current API, holding on the redesign in this run):',
+    '',
+    ...(changes.removed.length > 0 ? changes.removed.map((c) => changeLine(c, c.current, c.redesign)) : ['- none in this run']),
+    '',
+    '**Violations the redesign introduces** (holding on the current API, violated on the redesign in this run):',
+    '',
+    ...(changes.introduced.length > 0 ? changes.introduced.map((c) => changeLine(c, c.redesign, c.current)) : ['- none in this run']),
+    '',
+    '**API flaws the redesign turns into author errors** (violated on both; an API flaw on the current API, only author errors on the redesign):',
+    '',
+    ...(changes.flawsRemoved.length > 0 ? changes.flawsRemoved.map(flawLine) : ['- none in this run']),
+    '',
+    '**API flaws of the redesign where the current API needs an author error** (violated on both; only author errors on the current API):',
+    '',
+    ...(changes.flawsIntroduced.length > 0 ? changes.flawsIntroduced.map(flawLine) : ['- none in this run']),
+    '',
+  ];
+  if (comparison) {
+    const shown = comparison.classes.filter((c) => c.sequences > 0).map((c) => code(c.class));
+    lines.push(
+      `The comparison below ran ${plural(comparison.sequences, 'sequence')} on both designs and showed ` +
+        `${shown.length} of ${comparison.classes.length} classes of divergence${shown.length > 0 ? `: ${shown.join(', ')}` : ''}.`,
+      '',
+    );
+  }
+  return lines;
+}
+
+// What was run
+
+function sourceLine(summary: SourceSummary): string {
+  const fixed = summary.fixed.length > 0 ? summary.fixed.map(code).join(', ') : 'none';
+  const generated = summary.generated.length > 0 ? summary.generated.map(code).join(', ') : 'none';
+  return (
+    `- ${modelLabel(summary.model)}: ${plural(summary.runs, 'sequence')} per patch-set job; fixed patch sets ${fixed}; ` +
+    `generated patch sets from ${generated}`
+  );
+}
+
+function runSection(result: CheckResult, comparison: CompareResult | null): string[] {
   const generatedSets = result.pairs.reduce(
     (sum, p) => sum + (p.verdict.status === 'not-applicable' ? 0 : p.verdict.explored.generatedSets),
     0,
   );
   const flags = `--seed ${result.seed} --runs ${result.runs} --max-steps ${result.maxSteps}`;
-  return [
+  const lines = [
     '## What was run',
     '',
     `- Models: ${result.models.map(code).join(', ')}`,
     `- Properties: ${result.properties.map(code).join(', ')}`,
-    `- Seed ${result.seed}, ${plural(result.runs, 'run')} per patch-set job, up to ${plural(result.maxSteps, 'operation')} per sequence`,
-    `- Catalogue patch sets: ${result.catalogue.length > 0 ? result.catalogue.map(code).join(', ') : 'none'}`,
+    `- Seed ${result.seed}, up to ${plural(result.maxSteps, 'operation')} per sequence`,
+    ...result.sources.map(sourceLine),
     result.generated
       ? `- Generated patch sets: ${formatCount(generatedSets)} over all properties and models`
       : '- Generated patch sets: none',
-    `- Reproduce: ${code(`npx klpcheck check ${flags}`)} with the same models and properties`,
-    '',
   ];
+  if (comparison) {
+    lines.push(`- Comparison of the designs: ${plural(comparison.sequences, 'generated patch set')} with one sequence each`);
+  }
+  lines.push(`- Reproduce: ${code(`npx klpcheck check ${flags}`)} with the same models and properties`, '');
+  return lines;
 }
+
+// Verdicts
 
 function exploredText(pair: PairResult): string {
   const verdict = pair.verdict;
-  if (verdict.status === 'not-applicable') return cell(verdict.reason);
+  if (verdict.status === 'not-applicable') return '';
   return `${formatCount(verdict.explored.sequences)} sequences, ${formatCount(verdict.explored.steps)} operations`;
 }
 
+/** Renders one cell of the verdict matrix. */
+function matrixCell(pair: PairResult | undefined): string {
+  if (!pair) return 'not checked';
+  const verdict = pair.verdict;
+  switch (verdict.status) {
+    case 'holds':
+      return `holds (${exploredText(pair)})`;
+    case 'not-applicable':
+      return `not applicable: ${verdict.reason}`;
+    case 'error':
+      return `ERROR (${exploredText(pair)})`;
+    case 'violated': {
+      const kinds = verdict.counterexamples.map((c) => CLASSIFICATION_LABELS[c.classification]).join(' and ');
+      const found = shortestCounterexample(verdict.counterexamples);
+      const where = found.file ? code(found.file.path) : 'not stored';
+      return (
+        `VIOLATED (${kinds}); shortest counterexample: ${CLASSIFICATION_LABELS[found.classification]}, ` +
+        `${plural(found.ops.length, 'operation')}, ${where}; ${exploredText(pair)}`
+      );
+    }
+  }
+}
+
 function verdictSection(result: CheckResult): string[] {
-  const rows = result.pairs.map(
-    (pair) => `| ${code(pair.property.name)} | ${pair.model} | ${verdictCell(pair.verdict)} | ${exploredText(pair)} |`,
-  );
+  const rows = result.properties.map((property) => {
+    const cells = result.models.map((model) =>
+      cell(matrixCell(result.pairs.find((p) => p.model === model && p.property.name === property))),
+    );
+    return `| ${code(property)} | ${cells.join(' | ')} |`;
+  });
   return [
     '## Verdicts',
     '',
-    '| property | model | verdict | explored |',
-    '|---|---|---|---|',
+    `| property | ${result.models.map(modelLabel).join(' | ')} |`,
+    `|---|${result.models.map(() => '---|').join('')}`,
     ...rows,
     '',
   ];
@@ -84,6 +204,8 @@ function propertySection(properties: readonly Property[]): string[] {
   ];
 }
 
+// Violations
+
 function classificationText(found: Counterexample): string {
   if (found.classification === 'api-flaw') {
     return 'every livepatch module loaded in this counterexample follows the documented practice, so the API itself allows the violation.';
@@ -93,9 +215,17 @@ function classificationText(found: Counterexample): string {
   return `${modules.join(', ')} ${verb} from the documented practice, so the violation needs an author mistake.`;
 }
 
-function patchSetText(found: Counterexample): string {
-  if (found.source.kind === 'catalogue') return `catalogue patch set ${code(found.source.name)}`;
-  return `generated, ${describePatchSet(found.set)}`;
+function patchSetText(pair: PairResult, found: Counterexample): string {
+  switch (found.source.kind) {
+    case 'catalogue':
+      return `catalogue patch set ${code(found.source.name)}`;
+    case 'translated':
+      return `catalogue patch set ${code(found.source.from)}, translated to the redesign`;
+    case 'generated': {
+      const describe = pair.model === 'redesign' ? describeRedesignPatchSet : describePatchSet;
+      return `generated by ${code(found.source.name)}, ${describe(found.set)}`;
+    }
+  }
 }
 
 function counterexampleSection(pair: PairResult, found: Counterexample): string[] {
@@ -104,7 +234,6 @@ function counterexampleSection(pair: PairResult, found: Counterexample): string[
     const marker = index === found.step ? ' (violated here)' : '';
     return `${index}. ${code(describeOperation(op, found.set))}${marker}`;
   });
-  const shadows = shadowLines(found.trace);
   const lines = [
     `### ${pair.property.name} on ${pair.model}: ${label}`,
     '',
@@ -112,22 +241,22 @@ function counterexampleSection(pair: PairResult, found: Counterexample): string[
     '',
     found.violation.explanation,
     '',
-    `Patch set: ${patchSetText(found)}.`,
+    `Patch set: ${patchSetText(pair, found)}.`,
     `fast-check's counterexample had ${plural(found.fastCheckLength, 'operation')}; after klpcheck's shrinking ${found.ops.length} remain.`,
     '',
     'Operations:',
     '',
     ...operations,
     '',
+    'Callbacks, shadow variable operations and system variable changes:',
+    '',
+    ...fenced(effectLines(found.trace)),
+    '',
     'Kernel log:',
     '',
     ...fenced(renderKernelLog(found.trace)),
     '',
-    'Shadow variable operations:',
-    '',
-    ...(shadows.length > 0 ? fenced(shadows) : ['none', '']),
   ];
-  if (shadows.length > 0) lines.push('');
   if (found.file) {
     lines.push(`File: ${code(found.file.path)}`, '', `Replay: ${code(replayCommand(found.file.path))}`, '');
   }
@@ -162,50 +291,98 @@ function findingsSection(result: CheckResult): string[] {
   return ['## Violations', '', ...lines];
 }
 
-function assumptionsSection(): string[] {
-  const items = MODELLING_ASSUMPTIONS.map((assumption) => `- ${assumption}`);
-  return ['## Modelling assumptions', '', ...(items.length > 0 ? items : ['None recorded.']), ''];
+// Assumptions, reading guide and timings
+
+function assumptionList(assumptions: readonly string[]): string[] {
+  return assumptions.length > 0 ? assumptions.map((assumption) => `- ${assumption}`) : ['None recorded.'];
+}
+
+function assumptionsSection(models: readonly ModelName[]): string[] {
+  const lines = [
+    '## Modelling assumptions',
+    '',
+    '### The shared kernel world and the current API',
+    '',
+    ...assumptionList(MODELLING_ASSUMPTIONS),
+    '',
+  ];
+  if (models.includes('redesign')) {
+    lines.push(
+      '### The redesign',
+      '',
+      'The assumptions above hold for the redesign too; these are its own.',
+      '',
+      ...assumptionList(REDESIGN_ASSUMPTIONS),
+      '',
+    );
+  }
+  return lines;
 }
 
 const HOW_TO_READ = [
   '## How to read this report',
   '',
   '- Each property is checked on each model with random operation sequences: module loads and removals, sysfs writes, the transition and free work items, and calls into patched functions.',
-  '- **holds** means no sequence that was tried violated the property. It is not a proof: more runs or longer sequences may still find a violation.',
+  '- **holds** means no sequence that was tried violated the property. It is not a proof: more runs or longer sequences may still find a violation. The numbers say how much was explored.',
   '- **VIOLATED** means a sequence broke the rule. The sequence shown is minimised: no single operation can be removed without the violation going away.',
   '- **API flaw** marks a violation in which every loaded livepatch follows the documented author practice; **author error** marks one that needs a livepatch that deviates from it.',
+  '- **not applicable** means the rule speaks about a mechanism the design does not have; the cell gives the reason.',
   '- **ERROR** means the model or the property threw an exception, which is a bug in klpcheck.',
   '- Steps count from 0: step 0 is the first operation, and explanations name steps the same way. The kernel log is what dmesg would show for those operations, with the commands a kselftest would echo.',
   '- Each counterexample file replays with the command under it; replay shows the kernel log, every property\'s verdict and whether the stored verdict is reproduced.',
+  '- The comparison runs one generated current-API patch set per sequence on the current API and its translation on the redesign. Each class lists how many sequences showed it, and a minimised example that `compare --replay` reruns.',
   '',
 ];
 
-function timingSection(result: CheckResult): string[] {
-  return [
+function timingSection(result: CheckResult, comparison: CompareResult | null): string[] {
+  const lines = [
+    '## Timings (these vary between runs)',
+    '',
+    `Total: ${formatDuration(result.durationMs + (comparison?.durationMs ?? 0))}`,
+    '',
+    ...result.pairs.map((pair) => `- ${pair.property.name} on ${pair.model}: ${formatDuration(pair.durationMs)}`),
+  ];
+  if (comparison) lines.push(`- comparison of the designs: ${formatDuration(comparison.durationMs)}`);
+  lines.push('');
+  return lines;
+}
+
+function joinReport(lines: readonly string[]): string {
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+/** Renders the whole Markdown summary of a check run, ending with a newline. */
+export function renderReport(result: CheckResult, comparison: CompareResult | null = null): string {
+  const properties = result.pairs
+    .map((pair) => pair.property)
+    .filter((property, index, all) => all.findIndex((p) => p.name === property.name) === index);
+  return joinReport([
+    '# klpcheck summary',
+    '',
+    ...changesSection(result, comparison),
+    ...runSection(result, comparison),
+    ...verdictSection(result),
+    ...propertySection(properties),
+    ...findingsSection(result),
+    ...(comparison ? compareMarkdown(comparison) : []),
+    ...assumptionsSection(result.models),
+    ...HOW_TO_READ,
+    ...timingSection(result, comparison),
+  ]);
+}
+
+/** Renders the Markdown report of `klpcheck compare`, ending with a newline. */
+export function renderCompareReport(result: CompareResult): string {
+  return joinReport([
+    '# klpcheck comparison of the current API and the redesign',
+    '',
+    `Reproduce: ${code(`npx klpcheck compare --seed ${result.seed} --runs ${result.runs} --max-steps ${result.maxSteps}`)}`,
+    '',
+    ...compareMarkdown(result),
+    ...assumptionsSection(['current', 'redesign']),
     '## Timings (these vary between runs)',
     '',
     `Total: ${formatDuration(result.durationMs)}`,
     '',
-    ...result.pairs.map((pair) => `- ${pair.property.name} on ${pair.model}: ${formatDuration(pair.durationMs)}`),
-    '',
-  ];
-}
-
-/** Renders the whole Markdown report, ending with a newline. */
-export function renderReport(result: CheckResult): string {
-  const properties = result.pairs
-    .map((pair) => pair.property)
-    .filter((property, index, all) => all.findIndex((p) => p.name === property.name) === index);
-  const lines = [
-    '# klpcheck summary',
-    '',
-    ...runSection(result),
-    ...verdictSection(result),
-    ...propertySection(properties),
-    ...findingsSection(result),
-    ...assumptionsSection(),
-    ...HOW_TO_READ,
-    ...timingSection(result),
-  ];
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  ]);
 }

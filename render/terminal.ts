@@ -1,7 +1,8 @@
 /**
  * Terminal text for check and replay: the verdict table, each violation with
  * the one command that replays it, engine errors with the command that
- * reproduces them, the closing hint, and replay results.
+ * reproduces them, the comparison of the designs, the closing hint, and
+ * replay results.
  */
 import type {
   CheckResult,
@@ -11,11 +12,13 @@ import type {
   PairResult,
   PatchSetSource,
 } from '../engine/check.ts';
-import { sourceLabel } from '../engine/check.ts';
+import { sourceLabel, verdictChanges } from '../engine/check.ts';
+import type { CompareResult } from '../engine/compare.ts';
 import type { Classification } from '../engine/counterexample.ts';
 import type { EventComparison, PropertyOutcome, ReplayResult } from '../engine/replay.ts';
 import type { KernelEvent } from '../model/events.ts';
 import type { ModelName } from '../model/trace.ts';
+import { CLASS_TABLE_HEADER, classTable, compareFindingLines, compareHintLine } from './compare.ts';
 import { renderStepLines } from './kernel-log.ts';
 import { describeOperation } from './operations.ts';
 
@@ -46,6 +49,11 @@ export function rerunCommand(result: Pick<CheckResult, 'seed' | 'runs' | 'maxSte
     `${COMMAND} check --model ${pair.model} --property ${pair.property.name} ` +
     `--seed ${result.seed} --runs ${result.runs} --max-steps ${result.maxSteps}`
   );
+}
+
+/** Returns the counterexample with the fewest operations; on a tie the first, which puts an API flaw first. */
+export function shortestCounterexample(found: readonly [Counterexample, ...Counterexample[]]): Counterexample {
+  return found.reduce((best, candidate) => (candidate.ops.length < best.ops.length ? candidate : best), found[0]);
 }
 
 /** Returns a short verdict for table cells. */
@@ -87,7 +95,14 @@ export function verdictTable(result: CheckResult): string[] {
 }
 
 function sourceText(source: PatchSetSource): string {
-  return source.kind === 'catalogue' ? `catalogue patch set ${source.name}` : `a patch set of ${source.name}`;
+  switch (source.kind) {
+    case 'catalogue':
+      return `catalogue patch set ${source.name}`;
+    case 'translated':
+      return `catalogue patch set ${source.from} translated to the redesign`;
+    case 'generated':
+      return `a patch set of ${source.name}`;
+  }
 }
 
 function counterexampleLines(found: Counterexample): string[] {
@@ -141,11 +156,35 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Names the properties whose verdict the redesign changes, when both designs were checked. */
+export function verdictChangeLines(result: CheckResult): string[] {
+  if (!result.models.includes('current') || !result.models.includes('redesign')) return [];
+  const { removed, introduced } = verdictChanges(result);
+  const names = (changes: typeof removed) => (changes.length > 0 ? changes.map((c) => c.property.name).join(', ') : 'none');
+  return [
+    `violated on the current API, holding on the redesign: ${names(removed)}`,
+    `holding on the current API, violated on the redesign: ${names(introduced)}`,
+  ];
+}
+
+function comparisonLines(comparison: CompareResult): string[] {
+  return [
+    '',
+    'comparison of the designs:',
+    ...textTable(CLASS_TABLE_HEADER, classTable(comparison)),
+    ...compareFindingLines(comparison),
+  ];
+}
+
 /** Returns the whole closing output of `klpcheck check`. */
-export function checkSummary(result: CheckResult, reportPath: string | null): string[] {
-  const lines = ['', ...verdictTable(result), ...findingLines(result), ''];
+export function checkSummary(result: CheckResult, reportPath: string | null, comparison: CompareResult | null = null): string[] {
+  const lines = ['', ...verdictTable(result), ...verdictChangeLines(result), ...findingLines(result)];
+  if (comparison) lines.push(...comparisonLines(comparison));
+  lines.push('');
   if (reportPath) lines.push(`report written to ${reportPath}`);
-  lines.push(`finished in ${formatDuration(result.durationMs)}`, hintLine(result));
+  const duration = result.durationMs + (comparison?.durationMs ?? 0);
+  lines.push(`finished in ${formatDuration(duration)}`, hintLine(result));
+  if (comparison) lines.push(compareHintLine(comparison));
   return lines;
 }
 

@@ -46,11 +46,17 @@ describe('usage errors', () => {
     ['unknown property', ['check', '--property', 'shadow-leek'], ['"shadow-leek"', 'shadow-leak']],
     ['unknown property in list', ['check', '--property', 'shadow-leak,nope'], ['"nope"', 'valid properties']],
     ['unknown model', ['check', '--model', 'future'], ['"future"', 'current']],
-    ['unknown command', ['chek'], ['"chek"', 'check, replay, help']],
-    ['missing command', [], ['missing command', 'check, replay, help']],
+    ['unknown command', ['chek'], ['"chek"', 'check, compare, replay, help']],
+    ['missing command', [], ['missing command', 'check, compare, replay, help']],
     ['replay without files', ['replay'], ['at least one file']],
     ['replay with unknown model', ['replay', 'x.json', '--model', 'nope'], ['"nope"']],
     ['flag without value', ['check', '--seed'], ['--seed needs a value']],
+    ['compare with unknown flag', ['compare', '--property', 'x'], ['--property', 'klpcheck compare', '--runs']],
+    ['compare with negative runs', ['compare', '--runs', '-3'], ['"-3"', '--runs', 'from 1']],
+    ['compare with bad max steps', ['compare', '--max-steps', '5000'], ['"5000"', '--max-steps', 'to 1000']],
+    ['compare with empty out', ['compare', '--out='], ['--out', 'directory path']],
+    ['compare with an argument', ['compare', 'x.json'], ['"x.json"', '--replay']],
+    ['compare --replay without files', ['compare', '--replay'], ['at least one file']],
   ];
 
   test.each(cases)('%s exits 2', (_name, args, expected) => {
@@ -67,7 +73,16 @@ describe('help', () => {
     const run = klpcheck('help');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('klpcheck check');
+    expect(run.stdout).toContain('klpcheck compare');
     expect(run.stdout).toContain('klpcheck replay');
+  });
+
+  test('compare --help lists the flags', () => {
+    const run = klpcheck('compare', '--help');
+    expect(run.status).toBe(0);
+    for (const flag of ['--runs', '--seed', '--max-steps', '--out', '--report', '--replay']) {
+      expect(run.stdout).toContain(flag);
+    }
   });
 
   test('check --help lists the flags', () => {
@@ -90,18 +105,26 @@ describe('check', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/callback-pairing\s+(holds|VIOLATED)/);
     expect(run.stdout).toContain(`report written to ${report}`);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/raise --runs or --max-steps|violated or failed/);
-    // Not a terminal: one plain progress line per (model, property).
-    expect(run.stderr).toContain('[1/2] current callback-pairing');
-    expect(run.stderr).toContain('[2/2] current structure');
+    expect(run.stdout.trimEnd().split('\n').at(-2)).toMatch(/raise --runs or --max-steps|violated or failed/);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/divergence classes shown/);
+    // Not a terminal: one plain progress line per (model, property), then the comparison.
+    expect(run.stderr).toContain('[1/4] current callback-pairing');
+    expect(run.stderr).toContain('[2/4] current structure');
+    expect(run.stderr).toContain('[3/4] redesign callback-pairing: not applicable');
+    expect(run.stderr).toContain('[4/4] redesign structure');
+    expect(run.stderr).toContain('comparing the designs on 160 sequences');
 
     expect(readdirSync(join(dir, 'reports'))).toEqual(['summary.md']);
     const text = readFileSync(report, 'utf8');
+    expect(text).toContain('## What the redesign changes');
+    expect(text).toContain('| property | current API | redesign |');
+    expect(text).toContain('## Comparison of the two designs');
+    expect(text).toContain('### The redesign');
     expect(text).toContain('## Modelling assumptions');
     expect(text).toContain('## How to read this report');
 
-    const files = existsSync(out) ? readdirSync(out) : [];
-    expect(files.every((name) => /^[a-z-]+-current-[0-9a-f]{12}\.json$/.test(name))).toBe(true);
+    const files = existsSync(out) ? readdirSync(out).filter((name) => name.endsWith('.json')) : [];
+    expect(files.every((name) => /^[a-z-]+-(current|redesign)-[0-9a-f]{12}\.json$/.test(name))).toBe(true);
     for (const name of files) {
       const path = join(out, name);
       expect(run.stdout).toContain(`npx klpcheck replay ${path}`);
@@ -109,6 +132,20 @@ describe('check', () => {
       expect(replay.status, replay.stdout + replay.stderr).toBe(0);
       expect(replay.stdout).toContain('reproduced');
     }
+
+    const compareFiles = readdirSync(join(out, 'compare'));
+    expect(compareFiles.length).toBeGreaterThan(0);
+    expect(compareFiles.every((name) => /^compare-[a-z-]+-[0-9a-f]{12}\.json$/.test(name))).toBe(true);
+    for (const name of compareFiles) expect(run.stdout).toContain(`npx klpcheck compare --replay ${join(out, 'compare', name)}`);
+  });
+
+  test('one model runs no comparison', () => {
+    const dir = tempDir();
+    const args = ['check', '--runs', '10', '--model', 'current', '--property', 'structure', '--out', join(dir, 'cx'), '--report', join(dir, 'r.md')];
+    const run = klpcheck(...args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('comparing the designs');
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).not.toContain('## Comparison of the two designs');
   });
 
   test('same seed writes the same report', () => {
@@ -120,6 +157,57 @@ describe('check', () => {
     expect(klpcheck(...args(2)).status).toBe(0);
     const withoutTimings = (n: number) => readFileSync(join(dir, `r${n}.md`), 'utf8').split('## Timings')[0];
     expect(withoutTimings(2)).toBe(withoutTimings(1));
+  });
+});
+
+describe('compare', () => {
+  test('small run writes report and replayable files', () => {
+    const dir = tempDir();
+    const out = join(dir, 'compare');
+    const report = join(dir, 'compare.md');
+    const run = klpcheck('compare', '--runs', '60', '--seed', '2', '--max-steps', '15', '--out', out, '--report', report);
+
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('comparing the designs on 60 sequences');
+    expect(run.stdout).toMatch(/refusal\s+\d+\/60/);
+    expect(run.stdout).toContain(`report written to ${report}`);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/divergence classes shown in 60 sequences/);
+    expect(readFileSync(report, 'utf8')).toContain('## Comparison of the two designs');
+
+    const files = readdirSync(out);
+    expect(files.length).toBeGreaterThan(0);
+    const paths = files.map((name) => join(out, name));
+    const replay = klpcheck('compare', '--replay', ...paths);
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout.match(/replay: passed, the divergence is reproduced/g)).toHaveLength(files.length);
+    if (files.length > 1) expect(replay.stdout).toContain(`${files.length} of ${files.length} files replayed`);
+  });
+
+  test('same seed writes the same report', () => {
+    const dir = tempDir();
+    const args = (n: number) => ['compare', '--runs', '40', '--out', join(dir, 'compare'), '--report', join(dir, `r${n}.md`)];
+    expect(klpcheck(...args(1)).status).toBe(0);
+    expect(klpcheck(...args(2)).status).toBe(0);
+    const withoutTimings = (n: number) => readFileSync(join(dir, `r${n}.md`), 'utf8').split('## Timings')[0];
+    expect(withoutTimings(2)).toBe(withoutTimings(1));
+  });
+
+  test('malformed compare file exits 1 naming file and path', () => {
+    const dir = tempDir();
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, JSON.stringify({ format: 'klpcheck-compare', version: 1, class: 'refusal', independent: 'yes' }));
+    const run = klpcheck('compare', '--replay', file);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${file}: $.independent: expected true or false, found "yes"`);
+  });
+
+  test('counterexample file is not a compare file', () => {
+    const dir = tempDir();
+    const file = join(dir, 'scenario.json');
+    writeFileSync(file, documentedScenario());
+    const run = klpcheck('compare', '--replay', file);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('$.format: expected "klpcheck-compare"');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Contract tests of the random engine, the shrinker, classification and the
- * counterexample file format, run against the current model and catalogue.
+ * counterexample file format, run against the current model and catalogue,
+ * and of the patch sets each model is checked on.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 
-import { type CheckResult, checkOptions, runCheck } from '../engine/check.ts';
+import { type CheckResult, checkOptions, runCheck, verdictChanges } from '../engine/check.ts';
 import { classifyViolation } from '../engine/classify.ts';
 import {
   canonicalJson,
@@ -21,12 +22,16 @@ import {
   writeFileAtomically,
 } from '../engine/counterexample.ts';
 import { arbitraryChoices, operationsFromChoices } from '../engine/generate-operations.ts';
+import { arbitraryRedesignPatchSet, REDESIGN_AUTHOR_PRACTICES } from '../engine/generate-redesign-patch-set.ts';
 import { compareEvents, replayFile } from '../engine/replay.ts';
 import { shrinkViolation, violatingRun } from '../engine/shrink.ts';
+import { defaultSources, redesignRuns, translatedForRedesign, translatedSources } from '../engine/sources.ts';
 import { CATALOGUE, catalogueSet } from '../model/catalogue/index.ts';
-import type { PatchModuleDef, PatchSet } from '../model/definition.ts';
+import { shadowIdsUsed } from '../model/code.ts';
+import type { PatchModuleDef, PatchSet, StateDef } from '../model/definition.ts';
 import { MODELS } from '../model/index.ts';
 import type { Operation } from '../model/operations.ts';
+import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
 import type { Model } from '../model/trace.ts';
 import { ALL_PROPERTIES, findProperty } from '../properties/index.ts';
 import type { Property } from '../properties/property.ts';
@@ -490,5 +495,226 @@ describe('replay', () => {
     writeFileSync(join(out, 'scenario.json'), JSON.stringify(first));
     const scenario = parseInputFile(readFileSync(join(out, 'scenario.json'), 'utf8'), 'scenario.json', context);
     expect(replayFile(scenario, replayContext).passed).toBe(true);
+  });
+});
+
+// Patch-set sources per model
+
+describe('per-model sources', () => {
+  const structure = property('structure');
+  const redesign = MODELS.redesign as Model;
+
+  test('each model runs its own sets and runs', async () => {
+    const result = await runCheck(
+      checkOptions({
+        models: [current, redesign],
+        properties: [structure],
+        patchSets: [catalogue('selftest-state')],
+        generatedPatchSets: [],
+        sourcesByModel: { redesign: { fixed: translatedSources([catalogue('selftest-state')]), generated: [], runs: 7 } },
+        runs: 11,
+        out: null,
+      }),
+    );
+    const explored = (model: string) => {
+      const verdict = result.pairs.find((p) => p.model === model)?.verdict;
+      return verdict?.status === 'holds' || verdict?.status === 'violated' ? verdict.explored : null;
+    };
+    expect(explored('current')?.sequences).toBe(11);
+    expect(explored('redesign')?.sequences).toBe(7);
+    expect(explored('redesign')?.catalogueSets).toBe(1);
+    expect(result.sources).toEqual([
+      { model: 'current', runs: 11, fixed: ['selftest-state'], generated: [] },
+      { model: 'redesign', runs: 7, fixed: ['translated:selftest-state'], generated: [] },
+    ]);
+  });
+
+  test('default sources of both models', () => {
+    const sources = defaultSources(100);
+    expect(sources.current.fixed.map((f) => f.source.name)).toEqual(CATALOGUE.map((set) => set.name));
+    expect(sources.current.generated.map((g) => g.name)).toEqual(['generated', 'generated-best-practice']);
+    expect(sources.redesign.fixed.map((f) => f.source.name)).toEqual([
+      ...REDESIGN_CATALOGUE.map((set) => set.name),
+      ...CATALOGUE.map((set) => `translated:${set.name}`),
+    ]);
+    expect(sources.redesign.generated.map((g) => g.name)).toEqual([
+      'translated:generated',
+      'translated:generated-best-practice',
+      'redesign-generated',
+      'redesign-generated-best-practice',
+    ]);
+    expect(sources.current.runs).toBe(100);
+    expect(sources.redesign.runs).toBe(redesignRuns(100));
+    expect(redesignRuns(1)).toBeGreaterThanOrEqual(1);
+  });
+
+  test('translated best-practice modules are tagged', () => {
+    for (const set of CATALOGUE) {
+      const translated = translatedForRedesign(set);
+      set.modules.forEach((def, index) => {
+        const now = translated.modules[index];
+        if (def.kind !== 'livepatch' || now?.kind !== 'livepatch') return;
+        expect(now.practice, def.name).toBe(def.practice === 'best-practice' ? 'translated' : def.practice);
+      });
+    }
+  });
+
+  test('a translated best-practice violation is an author error', () => {
+    const set = translatedForRedesign(catalogue('selftest-state'));
+    expect(classifyViolation(set, [{ type: 'insmod', module: 'test_klp_state2' }])).toBe('author-error');
+  });
+});
+
+describe('verdict changes between designs', () => {
+  const violatedOn = (model: 'current' | 'redesign'): Property<null> => ({
+    ...noPatchingCompletes,
+    name: `violated-on-${model}`,
+    check: (state, step, context) =>
+      context.model === model ? { state, violation: { explanation: 'any step', steps: [step.index] } } : { state },
+  });
+
+  test('removed and introduced violations are computed', async () => {
+    const result = await runCheck(
+      checkOptions({
+        models: [current, MODELS.redesign as Model],
+        properties: [violatedOn('current'), violatedOn('redesign'), notForCurrent],
+        patchSets: [catalogue('selftest-state')],
+        generatedPatchSets: [],
+        runs: 5,
+        out: null,
+      }),
+    );
+    const changes = verdictChanges(result);
+    expect(changes.removed.map((c) => c.property.name)).toEqual(['violated-on-current']);
+    expect(changes.introduced.map((c) => c.property.name)).toEqual(['violated-on-redesign']);
+    expect(changes.flawsRemoved).toEqual([]);
+    expect(changes.flawsIntroduced).toEqual([]);
+  });
+
+  test('one model gives no changes', async () => {
+    const result = await runCheck(
+      checkOptions({ models: [current], properties: [noPatchingCompletes], patchSets: [catalogue('selftest-state')], generatedPatchSets: [], runs: 5 }),
+    );
+    expect(verdictChanges(result)).toEqual({ removed: [], introduced: [], flawsRemoved: [], flawsIntroduced: [] });
+  });
+});
+
+// Generated redesign patch sets
+
+function livepatches(set: PatchSet): PatchModuleDef[] {
+  return set.modules.filter((m): m is PatchModuleDef => m.kind === 'livepatch');
+}
+
+function functionShadowIds(def: PatchModuleDef): Set<number> {
+  const ids = new Set<number>();
+  for (const object of def.objects) for (const func of object.funcs) for (const id of shadowIdsUsed(func.body)) ids.add(id);
+  return ids;
+}
+
+/** A state entry without the pre_patch_ret test hook, which may differ between patches. */
+function comparableState(state: StateDef): unknown {
+  const { pre_patch: _hook, ...callbacks } = state.callbacks ?? {};
+  return { ...state, callbacks };
+}
+
+describe('generated redesign patch sets', () => {
+  const samples = fc.sample(arbitraryRedesignPatchSet(), { seed: 11, numRuns: 300 });
+
+  test('every practice occurs', () => {
+    const practices = new Set(samples.flatMap((set) => livepatches(set).map((def) => def.practice)));
+    expect([...practices].sort()).toEqual([...REDESIGN_AUTHOR_PRACTICES].sort());
+  });
+
+  test('both replace and non-replace patches occur', () => {
+    const kinds = new Set(samples.flatMap((set) => livepatches(set).map((def) => (typeof def.replace === 'object' ? 'param' : String(def.replace)))));
+    expect([...kinds].sort()).toEqual(['false', 'param', 'true']);
+  });
+
+  test('states carry is_shadow and block_disable', () => {
+    const states = samples.flatMap((set) => livepatches(set).flatMap((def) => def.states ?? []));
+    expect(states.some((s) => s.isShadow === true)).toBe(true);
+    expect(states.some((s) => s.blockDisable === true)).toBe(true);
+    expect(states.some((s) => s.shadowDtor !== undefined)).toBe(true);
+  });
+
+  test('patches share state ids', () => {
+    const shared = samples.some((set) => {
+      const ids = livepatches(set).flatMap((def) => [...new Set((def.states ?? []).map((s) => s.id))]);
+      return new Set(ids).size < ids.length;
+    });
+    expect(shared).toBe(true);
+  });
+
+  test('best-practice authors declare every shadow id', () => {
+    for (const set of samples) {
+      for (const def of livepatches(set).filter((d) => d.practice === 'best-practice')) {
+        const shadowStates = new Set((def.states ?? []).filter((s) => s.isShadow).map((s) => s.id));
+        for (const id of functionShadowIds(def)) expect(shadowStates.has(id), `${def.name} id ${id}`).toBe(true);
+        const ids = (def.states ?? []).map((s) => s.id);
+        expect(new Set(ids).size, def.name).toBe(ids.length);
+      }
+    }
+  });
+
+  test('best-practice authors agree on shared ids', () => {
+    for (const set of samples) {
+      const entries = new Map<number, unknown>();
+      for (const def of livepatches(set).filter((d) => d.practice === 'best-practice')) {
+        for (const state of def.states ?? []) {
+          const entry = canonicalJson(comparableState(state));
+          if (!entries.has(state.id)) entries.set(state.id, entry);
+          expect(entry, `${def.name} state ${state.id}`).toBe(entries.get(state.id));
+        }
+      }
+    }
+  });
+
+  test('each deviation is really made', () => {
+    for (const set of samples) {
+      const patches = livepatches(set);
+      for (const def of patches) {
+        const ids = (def.states ?? []).map((s) => s.id);
+        if (def.practice === 'duplicate-state-id') expect(new Set(ids).size, def.name).toBeLessThan(ids.length);
+        if (def.practice === 'undeclared-shadow-id') {
+          expect([...functionShadowIds(def)].some((id) => !ids.includes(id)), def.name).toBe(true);
+        }
+        if (def.practice === 'inconsistent-shared-state') {
+          const differs = (def.states ?? []).some((state) =>
+            patches.some((other) =>
+              other !== def &&
+              (other.states ?? []).some((s) => s.id === state.id && canonicalJson(comparableState(s)) !== canonicalJson(comparableState(state))),
+            ),
+          );
+          expect(differs, def.name).toBe(true);
+        }
+      }
+    }
+  });
+
+  test('best-practice option draws no deviation', () => {
+    const only = fc.sample(arbitraryRedesignPatchSet({ practices: ['best-practice'] }), { seed: 3, numRuns: 100 });
+    expect(only.every((set) => livepatches(set).every((def) => def.practice === 'best-practice'))).toBe(true);
+  });
+
+  test('invalid options are rejected', () => {
+    expect(() => arbitraryRedesignPatchSet({ maxPatches: 0 })).toThrow('maxPatches must be an integer from 1 to 4, got 0');
+    expect(() => arbitraryRedesignPatchSet({ practices: [] })).toThrow('practices must name at least one');
+    expect(() => arbitraryRedesignPatchSet({ practices: ['no-state' as never] })).toThrow('unknown redesign author practice "no-state"');
+  });
+
+  test('sets run under the redesign model', () => {
+    const redesign = MODELS.redesign as Model;
+    fc.assert(
+      fc.property(arbitraryRedesignPatchSet(), arbitraryChoices(25), (set, choices) => {
+        const { trace } = operationsFromChoices(redesign, set, choices);
+        expect(trace.steps.length).toBe(choices.length);
+      }),
+      { seed: 4, numRuns: 200 },
+    );
+  });
+
+  test('same seed gives the same sets', () => {
+    const again = fc.sample(arbitraryRedesignPatchSet(), { seed: 11, numRuns: 300 });
+    expect(canonicalJson(again)).toBe(canonicalJson(samples));
   });
 });
