@@ -19,6 +19,8 @@ export class UsageError extends Error {
 
 export const COMMANDS = ['check', 'compare', 'replay', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
+/** Every command name for messages, including explore, which parses its own flags. */
+const COMMAND_NAMES: readonly string[] = [...COMMANDS, 'explore'];
 
 export interface CheckCommand {
   readonly kind: 'check';
@@ -284,8 +286,8 @@ export function parseCommandLine(argv: readonly string[], registry: Registry): C
     case '-h':
       return parseHelp(rest);
     case undefined:
-      throw new UsageError(`missing command; valid commands: ${COMMANDS.join(', ')}.`);
+      throw new UsageError(`missing command; valid commands: ${COMMAND_NAMES.join(', ')}.`);
     default:
-      throw new UsageError(`unknown command "${name}"; valid commands: ${COMMANDS.join(', ')}.${didYouMean(name, COMMANDS)}`);
+      throw new UsageError(`unknown command "${name}"; valid commands: ${COMMAND_NAMES.join(', ')}.${didYouMean(name, COMMAND_NAMES)}`);
   }
 }

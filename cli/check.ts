@@ -12,7 +12,7 @@ import type { Model } from '../model/trace.ts';
 import { renderReport } from '../render/report.ts';
 import { checkSummary } from '../render/terminal.ts';
 import type { CheckCommand } from './args.ts';
-import { fileSystemError } from './errors.ts';
+import { checkOutputPaths, describeFsCode, fileSystemError } from './errors.ts';
 import { type Io, writeLines } from './io.ts';
 import { type ProgressReporter, progressReporter } from './progress.ts';
 
@@ -73,13 +73,19 @@ async function search(command: CheckCommand, io: Io): Promise<Outcome> {
  * a compare file or the report cannot be written.
  */
 export async function checkCommand(command: CheckCommand, io: Io): Promise<number> {
+  const pathError = checkOutputPaths(command.out, command.report);
+  if (pathError) {
+    io.stderr.write(`klpcheck: ${pathError}\n`);
+    return 2;
+  }
+
   let outcome: Outcome;
   try {
     outcome = await search(command, io);
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
-    io.stderr.write(`klpcheck: failed to write ${fsError.path}: ${fsError.code}. Choose another directory with --out.\n`);
+    io.stderr.write(`klpcheck: failed to write ${fsError.path}: ${describeFsCode(fsError.code)}. Choose another directory with --out.\n`);
     return 1;
   }
 
@@ -89,7 +95,7 @@ export async function checkCommand(command: CheckCommand, io: Io): Promise<numbe
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
-    io.stderr.write(`klpcheck: failed to write the report ${command.report}: ${fsError.code}. Choose another path with --report.\n`);
+    io.stderr.write(`klpcheck: failed to write the report ${command.report}: ${describeFsCode(fsError.code)}. Choose another path with --report.\n`);
     writeLines(io.stdout, checkSummary(result, null, comparison));
     return 1;
   }

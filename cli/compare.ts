@@ -12,7 +12,7 @@ import { CLASS_TABLE_HEADER, classTable, compareFindingLines, compareHintLine, c
 import { renderCompareReport } from '../render/report.ts';
 import { formatDuration, textTable } from '../render/terminal.ts';
 import type { CompareCommand } from './args.ts';
-import { fileSystemError } from './errors.ts';
+import { describeFsCode, fileSystemError } from './errors.ts';
 import { type Io, writeLines } from './io.ts';
 import { progressReporter } from './progress.ts';
 
@@ -82,7 +82,7 @@ export async function compareCommand(command: CompareCommand, io: Io): Promise<n
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
-    io.stderr.write(`klpcheck: failed to write ${fsError.path}: ${fsError.code}. Choose another directory with --out.\n`);
+    io.stderr.write(`klpcheck: failed to write ${fsError.path}: ${describeFsCode(fsError.code)}. Choose another directory with --out.\n`);
     return 1;
   }
 
@@ -91,7 +91,7 @@ export async function compareCommand(command: CompareCommand, io: Io): Promise<n
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
-    io.stderr.write(`klpcheck: failed to write the report ${command.report}: ${fsError.code}. Choose another path with --report.\n`);
+    io.stderr.write(`klpcheck: failed to write the report ${command.report}: ${describeFsCode(fsError.code)}. Choose another path with --report.\n`);
     writeLines(io.stdout, summaryLines(result, null));
     return 1;
   }

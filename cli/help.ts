@@ -17,13 +17,15 @@ function generalHelp(): string[] {
     '                                 replay compare files',
     '  klpcheck replay FILE... [--model NAME]',
     '                                 replay counterexample or scenario files',
+    '  klpcheck explore [FLAGS]       search every operation sequence up to a depth',
+    '                                 on one patch set, with a bound certificate',
     '  klpcheck help [COMMAND]        show help for a command',
     '',
     'Exit status: 0 when the command completed (violations are findings, not failures),',
     '1 when a file is malformed, a replay does not reproduce or klpcheck fails,',
     '2 for usage errors.',
     '',
-    'Run "klpcheck help check", "klpcheck help compare" or "klpcheck help replay" for the flags.',
+    'Run "klpcheck help COMMAND" (check, compare, replay or explore) for the flags.',
   ];
 }
 

@@ -36,6 +36,7 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
   try {
     // explore parses its own flags (cli/explore.ts).
     if (argv[0] === 'explore') return await exploreMain(argv.slice(1), io);
+    if (argv[0] === 'help' && argv[1] === 'explore' && argv.length === 2) return await exploreMain(['--help'], io);
     const command = parseCommandLine(argv, REGISTRY);
     switch (command.kind) {
       case 'help':

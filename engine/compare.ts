@@ -17,7 +17,7 @@
 import fc from 'fast-check';
 import type { PatchSet } from '../model/definition.ts';
 import type { Operation } from '../model/operations.ts';
-import { type Model, runOperations } from '../model/trace.ts';
+import { type Model, type ModelName, runOperations } from '../model/trace.ts';
 import { translatePatchSet } from '../model/translate.ts';
 import type { Property } from '../properties/property.ts';
 import { hashSeed } from './check.ts';
@@ -99,6 +99,13 @@ export interface ClassSummary {
   readonly example: CompareExample | null;
 }
 
+/** Sequences in which a property shared by both designs is violated on one design only. */
+export interface VerdictSplit {
+  readonly property: string;
+  readonly violatedIn: ModelName;
+  readonly sequences: number;
+}
+
 /** A model or property threw: a bug in klpcheck, not a finding. */
 export interface CompareError {
   readonly run: number;
@@ -118,6 +125,8 @@ export interface CompareResult {
   readonly properties: readonly string[];
   /** One per class, in DIVERGENCE_CLASSES order. */
   readonly classes: readonly ClassSummary[];
+  /** For each property and design: the sequences whose operations violate it on that design only. */
+  readonly verdictSplits: readonly VerdictSplit[];
   /** The first errors, at most MAX_ERRORS, and how many there were in all. */
   readonly errors: readonly CompareError[];
   readonly errorCount: number;
@@ -325,6 +334,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     const previous = map.get(cls);
     if (!previous || smaller(candidate, previous)) map.set(cls, candidate);
   };
+  const splits = new Map<string, VerdictSplit>();
   const errors: CompareError[] = [];
   let errorCount = 0;
   let steps = 0;
@@ -341,6 +351,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const cls of new Set(found.map((d) => d.class))) {
         counts.set(cls, (counts.get(cls) ?? 0) + 1);
         keep(best, cls, candidate);
+      }
+      for (const divergence of found) {
+        if (divergence.class !== 'verdict') continue;
+        const key = `${divergence.property}/${divergence.violatedIn}`;
+        const previous = splits.get(key)?.sequences ?? 0;
+        splits.set(key, { property: divergence.property, violatedIn: divergence.violatedIn, sequences: previous + 1 });
       }
       for (const cls of new Set(independent.map((d) => d.class))) {
         independentCounts.set(cls, (independentCounts.get(cls) ?? 0) + 1);
@@ -382,6 +398,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     steps,
     properties: sharedProperties(options.properties).map((p) => p.name),
     classes,
+    verdictSplits: [...splits.values()].sort(
+      (a, b) => a.property.localeCompare(b.property) || a.violatedIn.localeCompare(b.violatedIn),
+    ),
     errors,
     errorCount,
     durationMs: performance.now() - started,

@@ -21,10 +21,21 @@ type Describers = {
   readonly [T in OperationType]: (op: Extract<Operation, { type: T }>, set: PatchSet) => string;
 };
 
+/** Marks the insmod of an atomic-replace livepatch, which the command line alone does not show. */
+function replaceNote(set: PatchSet, op: Extract<Operation, { type: 'insmod' }>): string {
+  const def = set.modules.find((m) => m.name === op.module);
+  if (def?.kind !== 'livepatch') return '';
+  const replace =
+    typeof def.replace === 'boolean'
+      ? def.replace
+      : (op.params?.[def.replace.param] ?? def.params?.find((p) => p.name === (def.replace as { param: string }).param)?.default ?? 0) !== 0;
+  return replace ? ' (atomic replace)' : '';
+}
+
 const DESCRIBERS: Describers = {
   insmod: (op, set) => {
     const params = Object.entries(op.params ?? {}).map(([name, value]) => ` ${name}=${paramValue(set, op.module, name, value)}`);
-    return `insmod ${op.module}${params.join('')}`;
+    return `insmod ${op.module}${params.join('')}${replaceNote(set, op)}`;
   },
   rmmod: (op) => `rmmod ${op.module}`,
   write_enabled: (op) => `echo ${op.value} > /sys/kernel/livepatch/${op.patch}/enabled`,

@@ -72,6 +72,32 @@ function flawLine(change: VerdictChange): string {
   );
 }
 
+/**
+ * The comparison's verdict divergences: the same patch set and operations,
+ * violating a property on one design and not on the other.
+ */
+function splitLines(comparison: CompareResult): string[] {
+  const line = (violatedIn: 'current' | 'redesign') => {
+    const splits = comparison.verdictSplits.filter((s) => s.violatedIn === violatedIn);
+    if (splits.length === 0) return ['- none in this run'];
+    return splits.map(
+      (s) => `- ${code(s.property)}: in ${plural(s.sequences, 'sequence')} of ${formatCount(comparison.sequences)}`,
+    );
+  };
+  return [
+    '**The same operations, judged on both designs** (from the comparison below: each sequence runs on both designs, the redesign on the translated patch set):',
+    '',
+    `Violated on the ${modelLabel('current')} and holding on the ${modelLabel('redesign')}, that is, current-API violations the redesign removes for those sequences:`,
+    '',
+    ...line('current'),
+    '',
+    `Violated on the ${modelLabel('redesign')} and holding on the ${modelLabel('current')}:`,
+    '',
+    ...line('redesign'),
+    '',
+  ];
+}
+
 function changesSection(result: CheckResult, comparison: CompareResult | null): string[] {
   const hasBoth = result.models.includes('current') && result.models.includes('redesign');
   if (!hasBoth) return [];
@@ -84,7 +110,7 @@ function changesSection(result: CheckResult, comparison: CompareResult | null): 
     '',
     `Computed from the verdicts below, for the ${plural(shared.length, 'property', 'properties')} that apply to both designs.`,
     '',
-    '**Current-API violations the redesign removes** (violated on the current API, holding on the redesign in this run):',
+    '**Current-API violations the redesign removes in every sequence of this run** (violated on the current API, holding on the redesign):',
     '',
     ...(changes.removed.length > 0 ? changes.removed.map((c) => changeLine(c, c.current, c.redesign)) : ['- none in this run']),
     '',
@@ -102,6 +128,7 @@ function changesSection(result: CheckResult, comparison: CompareResult | null): 
     '',
   ];
   if (comparison) {
+    lines.push(...splitLines(comparison));
     const shown = comparison.classes.filter((c) => c.sequences > 0).map((c) => code(c.class));
     lines.push(
       `The comparison below ran ${plural(comparison.sequences, 'sequence')} on both designs and showed ` +
@@ -212,7 +239,10 @@ function classificationText(found: Counterexample): string {
   }
   const modules = deviatingModules(found.set, found.ops).map((def) => `${code(def.name)} (${def.practice})`);
   const verb = modules.length === 1 ? 'deviates' : 'deviate';
-  return `${modules.join(', ')} ${verb} from the documented practice, so the violation needs an author mistake.`;
+  return (
+    `${modules.join(', ')} ${verb} from the documented practice, so this counterexample does not show that the API ` +
+    'alone allows the violation; an API-flaw counterexample of the same property, if the run found one, is listed with it.'
+  );
 }
 
 function patchSetText(pair: PairResult, found: Counterexample): string {
@@ -325,7 +355,7 @@ const HOW_TO_READ = [
   '- Each property is checked on each model with random operation sequences: module loads and removals, sysfs writes, the transition and free work items, and calls into patched functions.',
   '- **holds** means no sequence that was tried violated the property. It is not a proof: more runs or longer sequences may still find a violation. The numbers say how much was explored.',
   '- **VIOLATED** means a sequence broke the rule. The sequence shown is minimised: no single operation can be removed without the violation going away.',
-  '- **API flaw** marks a violation in which every loaded livepatch follows the documented author practice; **author error** marks one that needs a livepatch that deviates from it.',
+  '- **API flaw** marks a violation in which every loaded livepatch follows the documented author practice; **author error** marks one in which some loaded livepatch deviates from it, so the counterexample alone does not show whether the API or the deviation is to blame. Practice tags: `no-state` (declares no klp_state), `exit-frees-shadows` (frees shadow variables in module_exit), `ignores-prev-state` (does not consult klp_get_prev_state), `callbacks-on-module-object` (state handling in the callbacks of a target module object), `kernel-module` (a kernel selftest or sample module), `translated` (a current-API module translated to the redesign), and the redesign deviations `inconsistent-shared-state`, `duplicate-state-id` and `undeclared-shadow-id`.',
   '- **not applicable** means the rule speaks about a mechanism the design does not have; the cell gives the reason.',
   '- **ERROR** means the model or the property threw an exception, which is a bug in klpcheck.',
   '- Steps count from 0: step 0 is the first operation, and explanations name steps the same way. The kernel log is what dmesg would show for those operations, with the commands a kselftest would echo.',
