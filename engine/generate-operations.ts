@@ -42,10 +42,32 @@ function insmod(def: ModuleDef, params: Record<string, number> | undefined): Ope
   return params ? { type: 'insmod', module: def.name, params } : { type: 'insmod', module: def.name };
 }
 
-/** Parameters worth a load variant: a failing pre_patch and the source of patch.replace. */
+/** Parameters that decide which klp_state entries the module's init declares, or their block_disable. */
+function stateParams(def: PatchModuleDef): string[] {
+  const names = new Set<string>();
+  for (const state of def.states ?? []) {
+    if (state.whenParam) names.add(state.whenParam);
+    if (state.unlessParam) names.add(state.unlessParam);
+    if (typeof state.blockDisable === 'object') names.add(state.blockDisable.param);
+  }
+  return [...names];
+}
+
+/**
+ * Parameters worth a load variant: a failing pre_patch, the source of
+ * patch.replace, and the parameters that shape the module's states[].
+ */
 function variantParams(def: PatchModuleDef): ParamDef[] {
   const replaceParam = typeof def.replace === 'object' ? def.replace.param : undefined;
-  return (def.params ?? []).filter((p) => p.name === PRE_PATCH_RET_PARAM || p.name === replaceParam);
+  const shaping = stateParams(def);
+  return (def.params ?? []).filter((p) => p.name === PRE_PATCH_RET_PARAM || p.name === replaceParam || shaping.includes(p.name));
+}
+
+/** The load with every state-declaring parameter set, so that a module can carry all its states at once. */
+function allStatesVariant(def: PatchModuleDef, defaults: Record<string, number> | undefined): Record<string, number> | undefined {
+  const declaring = [...new Set((def.states ?? []).flatMap((s) => (s.whenParam ? [s.whenParam] : [])))];
+  if (declaring.length < 2) return undefined;
+  return { ...defaults, ...Object.fromEntries(declaring.map((name) => [name, 1])) };
 }
 
 // ---------------------------------------------------------------------------
@@ -61,6 +83,8 @@ function insmodCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
     for (const param of variantParams(def)) {
       ops.push(insmod(def, { ...defaults, [param.name]: alternativeValue(param, param.default) }));
     }
+    const allStates = allStatesVariant(def, defaults);
+    if (allStates) ops.push(insmod(def, allStates));
   }
   return ops;
 }
