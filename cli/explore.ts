@@ -161,8 +161,20 @@ export function parseExplore(argv: readonly string[]): ExploreCommand | null {
     timeLimit: integerFlag('time-limit', values['time-limit'], EXPLORE_LIMITS.timeLimit) ?? null,
     workers: integerFlag('workers', values.workers, EXPLORE_LIMITS.workers) ?? 1,
     out: values.out ?? DEFAULT_OUT,
-    report: values.report ?? DEFAULT_REPORT,
+    report: jsonReportPath(values.report ?? DEFAULT_REPORT),
   };
+}
+
+/** The JSON result path; the Markdown goes next to it, so the two must not share a name. */
+function jsonReportPath(report: string): string {
+  if (extname(report) === '.md') {
+    const suggestion = join(dirname(report), `${basename(report, '.md')}.json`);
+    throw new UsageError(
+      `invalid value "${report}" for --report: it names the JSON result file, and the Markdown is written next to it ` +
+        `with the extension .md. Give a .json path such as ${suggestion}.`,
+    );
+  }
+  return report;
 }
 
 // Text
