@@ -81,7 +81,7 @@ export const LIMITS = {
   maxSteps: { min: 1, max: 1000 },
 } as const;
 
-type FlagSpec = { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string };
+export type FlagSpec = { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string };
 
 const CHECK_FLAGS = {
   runs: { type: 'string' },
@@ -118,7 +118,8 @@ function didYouMean(value: string, candidates: readonly string[]): string {
  * Runs node's parseArgs without its own strict checks, and checks the tokens
  * here so that the messages name the command, the flag and the valid flags.
  */
-function parseFlags<F extends Record<string, FlagSpec>>(command: CommandName, argv: readonly string[], flags: F) {
+/** Parses a command's flags strictly, with messages that name the bad flag or value and the valid flags. */
+export function parseFlags<F extends Record<string, FlagSpec>>(command: string, argv: readonly string[], flags: F) {
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
     options: flags,

@@ -4,7 +4,6 @@
  * violated property, the result as JSON and a Markdown coverage section, and
  * prints the bound certificate.
  */
-import { parseArgs } from 'node:util';
 import { basename, extname, join, dirname } from 'node:path';
 import { BENCH_SET_NAME, benchPatchSet } from '../bench/patch-set.ts';
 import { InputFileError, readInputFile, writeCounterexample, writeFileAtomically, type WrittenFile } from '../engine/counterexample.ts';
@@ -20,7 +19,7 @@ import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
 import type { Model, ModelName } from '../model/trace.ts';
 import { ALL_PROPERTIES } from '../properties/index.ts';
 import type { Property } from '../properties/property.ts';
-import { UsageError } from './args.ts';
+import { type FlagSpec, parseFlags, UsageError } from './args.ts';
 import { type Io, writeLines } from './io.ts';
 
 export const EXPLORE_LIMITS = { depth: { min: 1, max: 30 }, timeLimit: { min: 1, max: 7 * 24 * 3600 }, workers: { min: 1, max: 64 } } as const;
@@ -52,7 +51,7 @@ const FLAGS = {
   out: { type: 'string' },
   report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-} as const;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Patch sets `--set` accepts: both catalogues and the benchmark set. */
 function namedSets(): PatchSet[] {
@@ -124,16 +123,23 @@ function resolveProperties(values: readonly string[] | undefined): Property[] {
   return ALL_PROPERTIES.filter((p) => names.includes(p.name));
 }
 
+type ExploreFlagValues = {
+  readonly [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { type: 'boolean' }
+    ? boolean
+    : (typeof FLAGS)[K] extends { multiple: true }
+      ? string[]
+      : string;
+};
+
 /** Parses the arguments after `klpcheck explore`; returns null when help was requested. */
 export function parseExplore(argv: readonly string[]): ExploreCommand | null {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false });
-  } catch (error) {
-    const valid = Object.keys(FLAGS).map((name) => `--${name}`).join(', ');
-    throw new UsageError(`${(error as Error).message} for "klpcheck explore"; valid flags: ${valid}.`);
+  const parsed = parseFlags('explore', argv, FLAGS);
+  const positionals = parsed.positionals;
+  // parseFlags checked every flag's kind, so string flags hold strings and --help a boolean.
+  const values = parsed.values as ExploreFlagValues;
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument "${positionals[0]}" for "klpcheck explore"; give the patch set with --set or --scenario.`);
   }
-  const { values } = parsed;
   if (values.help) return null;
   if ((values.set === undefined) === (values.scenario === undefined)) {
     throw new UsageError('"klpcheck explore" needs exactly one of --set NAME and --scenario FILE.');

@@ -123,6 +123,11 @@ export interface Counterexample {
   readonly step: number;
   /** The stored file; null when the run writes no files. */
   readonly file: WrittenFile | null;
+  /**
+   * Set when another property's counterexample of the same model, shrunk again
+   * for this property, revealed the violation (see crossCheck).
+   */
+  readonly revealedBy?: string;
 }
 
 /** The model or the property threw: a bug in klpcheck, not a finding. */
@@ -527,6 +532,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     options.onProgress?.({ kind: 'pair', pair: pairIndex + 1, pairs: pairs.length, jobsDone: jobIndex, result });
   }
 
+  const checked = crossCheck(results, options);
+
   return {
     models: options.models.map((m) => m.name),
     properties: options.properties.map((p) => p.name),
@@ -536,9 +543,54 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     catalogue: options.patchSets.map((set) => set.name),
     generated: options.models.some((model) => modelSources(options, model.name).generated.length > 0),
     sources: options.models.map((model) => sourceSummary(options, model.name)),
-    pairs: results,
+    pairs: checked,
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * Judges every property against the counterexamples that other properties of
+ * the same model found, and shrinks each new violation for that property. A
+ * sequence that breaks one rule often breaks another, and the random search of
+ * the other property's own jobs may have missed it; without this step the
+ * report would show "holds" for a property that a stored file violates.
+ */
+function crossCheck(results: readonly PairResult[], options: CheckOptions): PairResult[] {
+  return results.map((pair) => {
+    const model = options.models.find((m) => m.name === pair.model);
+    const verdict = pair.verdict;
+    if (!model || verdict.status === 'not-applicable' || verdict.status === 'error') return pair;
+    const own = verdict.status === 'violated' ? verdict.counterexamples : [];
+    const found: Counterexample[] = [...own];
+    for (const other of results) {
+      if (other.model !== pair.model || other === pair || other.verdict.status !== 'violated') continue;
+      for (const candidate of other.verdict.counterexamples) {
+        const run = shrinkViolation(model, pair.property, candidate.set, candidate.ops, {
+          dropUnusedModules: candidate.source.kind === 'generated',
+        });
+        if (!run) continue;
+        found.push({
+          ...candidate,
+          classification: classifyViolation(run.set, run.ops),
+          set: run.set,
+          ops: run.ops,
+          trace: run.trace,
+          violation: run.violation,
+          step: run.step,
+          file: null,
+          // The path replays the other property's fast-check run, not a run of this property.
+          fastCheckPath: null,
+          revealedBy: other.property.name,
+        });
+      }
+    }
+    if (found.length === own.length) return pair;
+    const [first, ...more] = bestCounterexamples(found);
+    if (!first) return pair;
+    const errors = verdict.status === 'violated' ? verdict.errors : [];
+    const updated: CheckVerdict = { status: 'violated', explored: verdict.explored, counterexamples: [first, ...more], errors };
+    return { ...pair, verdict: withFiles(updated, { model, property: pair.property }, options) };
+  });
 }
 
 // Verdicts that differ between the designs

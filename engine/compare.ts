@@ -104,6 +104,8 @@ export interface VerdictSplit {
   readonly property: string;
   readonly violatedIn: ModelName;
   readonly sequences: number;
+  /** Of those, the sequences where the verdicts split before any operation's result differed between the designs. */
+  readonly independentSequences: number;
 }
 
 /** A model or property threw: a bug in klpcheck, not a finding. */
@@ -355,8 +357,13 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const divergence of found) {
         if (divergence.class !== 'verdict') continue;
         const key = `${divergence.property}/${divergence.violatedIn}`;
-        const previous = splits.get(key)?.sequences ?? 0;
-        splits.set(key, { property: divergence.property, violatedIn: divergence.violatedIn, sequences: previous + 1 });
+        const previous = splits.get(key);
+        splits.set(key, {
+          property: divergence.property,
+          violatedIn: divergence.violatedIn,
+          sequences: (previous?.sequences ?? 0) + 1,
+          independentSequences: (previous?.independentSequences ?? 0) + (independent.includes(divergence) ? 1 : 0),
+        });
       }
       for (const cls of new Set(independent.map((d) => d.class))) {
         independentCounts.set(cls, (independentCounts.get(cls) ?? 0) + 1);

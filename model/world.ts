@@ -47,6 +47,8 @@ export interface StateInstance {
   readonly isShadow: boolean;
   /** Redesign: callbacks.pre_patch_succeeded, kept by the core. */
   prePatchSucceeded: boolean;
+  /** Index of the entry in the module definition's states, so that an id listed twice keeps both entries apart. */
+  readonly defIndex: number;
 }
 
 /**

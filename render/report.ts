@@ -81,7 +81,10 @@ function splitLines(comparison: CompareResult): string[] {
     const splits = comparison.verdictSplits.filter((s) => s.violatedIn === violatedIn);
     if (splits.length === 0) return ['- none in this run'];
     return splits.map(
-      (s) => `- ${code(s.property)}: in ${plural(s.sequences, 'sequence')} of ${formatCount(comparison.sequences)}`,
+      (s) =>
+        `- ${code(s.property)}: in ${plural(s.sequences, 'sequence')} of ${formatCount(comparison.sequences)}, ` +
+        `${formatCount(s.independentSequences)} of them before any operation's result differed between the designs ` +
+        '(in the others the split may only follow a load one design rejected)',
     );
   };
   return [
@@ -272,7 +275,9 @@ function counterexampleSection(pair: PairResult, found: Counterexample): string[
     found.violation.explanation,
     '',
     `Patch set: ${patchSetText(pair, found)}.`,
-    `fast-check's counterexample had ${plural(found.fastCheckLength, 'operation')}; after klpcheck's shrinking ${found.ops.length} remain.`,
+    found.revealedBy
+      ? `Found by judging the counterexample of ${code(found.revealedBy)} against this property, then shrunk for it to ${plural(found.ops.length, 'operation')}.`
+      : `fast-check's counterexample had ${plural(found.fastCheckLength, 'operation')}; klpcheck's shrinking left ${plural(found.ops.length, 'operation')}.`,
     '',
     'Operations:',
     '',

@@ -42,7 +42,7 @@ export const FINGERPRINTED_FIELDS = {
   patch: ['enableOrder', 'enabled', 'forced', 'id', 'module', 'objects', 'phase', 'replace', 'states'],
   object: ['defIndex', 'dynamic', 'funcs', 'loaded', 'name', 'patched', 'postUnpatchEnabled'],
   func: ['defIndex', 'nop', 'oldName', 'patched', 'sympos', 'transition'],
-  state: ['blockDisable', 'data', 'id', 'isShadow', 'prePatchSucceeded', 'version'],
+  state: ['blockDisable', 'data', 'defIndex', 'id', 'isShadow', 'prePatchSucceeded', 'version'],
 } as const;
 
 /**
@@ -70,7 +70,7 @@ function compactPatch(patch: Readonly<PatchInstance>, rank: number): unknown[] {
         func.nop ? [func.oldName, func.sympos, func.patched, func.transition] : [func.defIndex, func.patched, func.transition],
       ),
     ]),
-    patch.states.map((state) => [state.id, state.version, state.data, state.blockDisable, state.isShadow, state.prePatchSucceeded]),
+    patch.states.map((state) => [state.id, state.version, state.data, state.blockDisable, state.isShadow, state.prePatchSucceeded, state.defIndex]),
   ];
 }
 

@@ -56,6 +56,7 @@ export function newPatchInstance(k: Kernel, def: PatchModuleDef, params: Record<
     phase: 'failed',
     objects,
     states: declaredStates(def, params).map((s) => ({
+        defIndex: (def.states ?? []).indexOf(s),
         id: s.id,
         version: s.version,
         data: null,

@@ -32,14 +32,12 @@ export function isDisableBlocked(patch: Readonly<PatchInstance>): boolean {
 }
 
 /**
- * Returns the definition of a state instance: the first entry of the module's
- * states with that id. Parameters may change after init, so the instance is matched
- * by id rather than by filtering the definition again.
- * NOTE: a patch that lists one id twice is not modelled; v2 of the series is
- * to WARN about it.
+ * Returns the definition of a state instance: the entry of the module's states
+ * it was created from at init, so that a patch listing one id twice (which v1
+ * accepts without a warning) runs each entry's own callbacks.
  */
 function stateDef(k: Kernel, patch: PatchInstance, state: StateInstance): StateDef | undefined {
-  return patchDef(k.set, patch.module).states?.find((s) => s.id === state.id);
+  return patchDef(k.set, patch.module).states?.[state.defIndex];
 }
 
 /** Calls a state callback if the state sets it; returns pre_patch's result, 0 otherwise. */

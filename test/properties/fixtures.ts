@@ -97,7 +97,8 @@ export function addPatch(world: World, set: PatchSet, module: string, options: P
         postUnpatchEnabled: options.postUnpatchEnabled ?? (loaded && patched),
       };
     }),
-    states: (def.states ?? []).map((state) => ({
+    states: (def.states ?? []).map((state, defIndex) => ({
+      defIndex,
       id: state.id,
       version: state.version,
       data: null,
