@@ -90,6 +90,8 @@ function splitLines(comparison: CompareResult): string[] {
   return [
     '**The same operations, judged on both designs** (from the comparison below: each sequence runs on both designs, the redesign on the translated patch set):',
     '',
+    'These sequences come from the comparison\'s own generator, so a property can be listed here for a design although the matrix shows it holding there: the main search of that property did not meet such a sequence. The comparison stores one example per divergence class, not one per property.',
+    '',
     `Violated on the ${modelLabel('current')} and holding on the ${modelLabel('redesign')}, that is, current-API violations the redesign removes for those sequences:`,
     '',
     ...line('current'),
@@ -200,9 +202,12 @@ function matrixCell(pair: PairResult | undefined): string {
       const kinds = verdict.counterexamples.map((c) => CLASSIFICATION_LABELS[c.classification]).join(' and ');
       const found = shortestCounterexample(verdict.counterexamples);
       const where = found.file ? code(found.file.path) : 'not stored';
+      const revealed = verdict.counterexamples.every((c) => c.revealedBy !== undefined)
+        ? `; its own sequences (${exploredText(pair)}) found none, the counterexample of ${code(found.revealedBy ?? '')} does`
+        : `; ${exploredText(pair)}`;
       return (
         `VIOLATED (${kinds}); shortest counterexample: ${CLASSIFICATION_LABELS[found.classification]}, ` +
-        `${plural(found.ops.length, 'operation')}, ${where}; ${exploredText(pair)}`
+        `${plural(found.ops.length, 'operation')}, ${where}${revealed}`
       );
     }
   }

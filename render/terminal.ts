@@ -178,7 +178,7 @@ function comparisonLines(comparison: CompareResult): string[] {
 
 /** Returns the whole closing output of `klpcheck check`. */
 export function checkSummary(result: CheckResult, reportPath: string | null, comparison: CompareResult | null = null): string[] {
-  const lines = ['', ...verdictTable(result), ...verdictChangeLines(result), ...findingLines(result)];
+  const lines = ['', ...verdictTable(result), ...crossCheckLines(result), ...verdictChangeLines(result), ...findingLines(result)];
   if (comparison) lines.push(...comparisonLines(comparison));
   lines.push('');
   if (reportPath) lines.push(`report written to ${reportPath}`);
@@ -186,6 +186,20 @@ export function checkSummary(result: CheckResult, reportPath: string | null, com
   lines.push(`finished in ${formatDuration(duration)}`, hintLine(result));
   if (comparison) lines.push(compareHintLine(comparison));
   return lines;
+}
+
+/** Names the verdicts that the cross-check of counterexamples changed after their progress line was printed. */
+function crossCheckLines(result: CheckResult): string[] {
+  const revealed = result.pairs.filter(
+    (pair) => pair.verdict.status === 'violated' && pair.verdict.counterexamples.some((c) => c.revealedBy !== undefined),
+  );
+  if (revealed.length === 0) return [];
+  const names = revealed.map((pair) => `${pair.property.name} on ${pair.model}`).join(', ');
+  return [
+    '',
+    `The table includes the cross-check, which judges each property on the other properties' counterexamples: it found ${names}, ` +
+      'so these verdicts can differ from the progress lines above.',
+  ];
 }
 
 /** Returns a plain progress line for a finished (model, property), for output that is not a terminal. */
@@ -241,7 +255,14 @@ function reproductionLine(result: ReplayResult): string | null {
   const was = `stored verdict: ${stored.property} violated at step ${storedStep}`;
   if (reproduction.reproduced) return `${was}: reproduced`;
   const now = reproduction.now;
-  if (!now) return `${was}: NOT reproduced, the property was not judged on this run`;
+  if (!now) {
+    const run = result.run;
+    const outcome = run.status === 'completed' ? run.properties.find((p) => p.property.name === stored.property) : undefined;
+    if (outcome?.status === 'not-applicable') {
+      return `${was}: NOT reproduced, the property does not apply to model ${result.model}: ${outcome.reason}`;
+    }
+    return `${was}: NOT reproduced, the property was not judged on this run`;
+  }
   if (now.status === 'holds') return `${was}: NOT reproduced, the property now holds`;
   return `${was}: NOT reproduced, now violated at step ${now.step}: ${now.violation.explanation}`;
 }
