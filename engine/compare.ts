@@ -21,6 +21,7 @@ import { type Model, type ModelName, runOperations } from '../model/trace.ts';
 import { translatePatchSet } from '../model/translate.ts';
 import type { Property } from '../properties/property.ts';
 import { hashSeed } from './check.ts';
+import { type ShrinkSearch, shrinkRun } from './shrink.ts';
 import { type CompareFile, compareFileContent, writeCompareFile } from './compare-file.ts';
 import type { WrittenFile } from './counterexample.ts';
 import {
@@ -199,69 +200,11 @@ function classDivergences(
   }
 }
 
-/** Modules an operation names, directly or through its sysfs patch directory. */
-function modulesNamedBy(op: Operation): string[] {
-  switch (op.type) {
-    case 'insmod':
-    case 'rmmod':
-    case 'write_param':
-      return [op.module];
-    case 'write_enabled':
-    case 'write_force':
-    case 'free_work':
-      return [op.patch];
-    case 'call':
-      return op.object === null ? [] : [op.object];
-    case 'transition_work':
-      return [];
-  }
-}
-
 interface Candidate {
   readonly set: PatchSet;
   readonly ops: readonly Operation[];
   readonly paired: PairedRun;
   readonly found: Divergence[];
-}
-
-type Shrinker = (candidate: Candidate) => Candidate;
-
-function shrinkerFor(options: Pick<CompareOptions, 'models' | 'properties'>, target: DivergenceTarget) {
-  const attempt = (set: PatchSet, ops: readonly Operation[]): Candidate | null => {
-    const shown = classDivergences(options, set, ops, target);
-    return shown ? { set, ops, ...shown } : null;
-  };
-
-  /** Keeps the operations up to the first step that shows the class. */
-  const truncated: Shrinker = (candidate) => {
-    const step = Math.min(...candidate.found.map((d) => d.step));
-    if (step + 1 >= candidate.ops.length) return candidate;
-    return attempt(candidate.set, candidate.ops.slice(0, step + 1)) ?? candidate;
-  };
-
-  const withoutOperations: Shrinker = (candidate) => {
-    let current = candidate;
-    // From the end backwards, so that an accepted removal never shifts an index still to be tried.
-    for (let index = current.ops.length - 1; index >= 0; index--) {
-      if (index >= current.ops.length) continue;
-      const next = attempt(current.set, [...current.ops.slice(0, index), ...current.ops.slice(index + 1)]);
-      if (next) current = truncated(next);
-    }
-    return current;
-  };
-
-  const withoutUnusedModules: Shrinker = (candidate) => {
-    let current = candidate;
-    const named = new Set(current.ops.flatMap(modulesNamedBy));
-    for (const def of candidate.set.modules) {
-      if (named.has(def.name)) continue;
-      const set: PatchSet = { ...current.set, modules: current.set.modules.filter((m) => m.name !== def.name) };
-      current = attempt(set, current.ops) ?? current;
-    }
-    return current;
-  };
-
-  return { attempt, truncated, withoutOperations, withoutUnusedModules };
 }
 
 /**
@@ -275,20 +218,22 @@ export function shrinkDivergence(
   ops: readonly Operation[],
   target: DivergenceTarget,
 ): Candidate | null {
-  const shrink = shrinkerFor(options, target);
-  const start = shrink.attempt(set, ops);
+  const search: ShrinkSearch<Candidate> = {
+    attempt: (candidateSet, candidateOps) => {
+      const shown = classDivergences(options, candidateSet, candidateOps, target);
+      return shown ? { set: candidateSet, ops: candidateOps, ...shown } : null;
+    },
+    failingStep: (candidate) => Math.min(...candidate.found.map((d) => d.step)),
+  };
+  const start = search.attempt(set, ops);
   if (!start) return null;
 
-  let current = shrink.truncated(start);
-  for (;;) {
-    const before = [current.ops.length, current.set.modules.length];
-    current = shrink.withoutUnusedModules(shrink.withoutOperations(current));
-    if (current.ops.length === before[0] && current.set.modules.length === before[1]) break;
-  }
+  // Compared patch sets are always generated, so unused modules may go.
+  const current = shrinkRun(search, start, { dropUnusedModules: true });
   // Dropped modules would leave the generator's description wrong.
   if (current.set === set) return current;
   const described: PatchSet = { ...current.set, description: describePatchSet(current.set) };
-  return shrink.attempt(described, current.ops) ?? current;
+  return search.attempt(described, current.ops) ?? current;
 }
 
 // The search

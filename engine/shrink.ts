@@ -58,38 +58,48 @@ function modulesNamedBy(op: Operation): string[] {
   }
 }
 
-/** Keeps only the operations up to and including the violating step; later ones cannot matter. */
-function truncated(run: ViolatingRun, model: Model, property: Property): ViolatingRun {
-  if (run.step + 1 >= run.ops.length) return run;
-  return violatingRun(model, property, run.set, run.ops.slice(0, run.step + 1)) ?? run;
+/** A candidate of the shrinker: a patch set and operations that still show the failure. */
+export interface Shrinkable {
+  readonly set: PatchSet;
+  readonly ops: readonly Operation[];
 }
 
-function withoutOperations(run: ViolatingRun, model: Model, property: Property): ViolatingRun {
+/** What a shrinker needs to know about one kind of failure. */
+export interface ShrinkSearch<R extends Shrinkable> {
+  /** Runs the operations and returns the run if it still shows the failure, else null. */
+  attempt(set: PatchSet, ops: readonly Operation[]): R | null;
+  /** Index of the first operation at which the run shows the failure. */
+  failingStep(run: R): number;
+}
+
+/** Keeps only the operations up to and including the failing step; later ones cannot matter. */
+function truncated<R extends Shrinkable>(search: ShrinkSearch<R>, run: R): R {
+  const step = search.failingStep(run);
+  if (step + 1 >= run.ops.length) return run;
+  return search.attempt(run.set, run.ops.slice(0, step + 1)) ?? run;
+}
+
+function withoutOperations<R extends Shrinkable>(search: ShrinkSearch<R>, run: R): R {
   let current = run;
   // From the end backwards, so that an accepted removal never shifts an index still to be tried.
   for (let index = current.ops.length - 1; index >= 0; index--) {
     if (index >= current.ops.length) continue;
     const ops = [...current.ops.slice(0, index), ...current.ops.slice(index + 1)];
-    const candidate = violatingRun(model, property, current.set, ops);
-    if (candidate) current = truncated(candidate, model, property);
+    const candidate = search.attempt(current.set, ops);
+    if (candidate) current = truncated(search, candidate);
   }
   return current;
 }
 
-function withoutUnusedModules(run: ViolatingRun, model: Model, property: Property): ViolatingRun {
+function withoutUnusedModules<R extends Shrinkable>(search: ShrinkSearch<R>, run: R): R {
   let current = run;
   const named = new Set(current.ops.flatMap(modulesNamedBy));
   for (const def of run.set.modules) {
     if (named.has(def.name)) continue;
     const set: PatchSet = { ...current.set, modules: current.set.modules.filter((m) => m.name !== def.name) };
-    const candidate = violatingRun(model, property, set, current.ops);
-    if (candidate) current = candidate;
+    current = search.attempt(set, current.ops) ?? current;
   }
   return current;
-}
-
-function size(run: ViolatingRun): [number, number] {
-  return [run.ops.length, run.set.modules.length];
 }
 
 export interface ShrinkOptions {
@@ -108,15 +118,26 @@ export function shrinkViolation(
   ops: readonly Operation[],
   options: ShrinkOptions,
 ): ViolatingRun | null {
-  const start = violatingRun(model, property, set, ops);
-  if (!start) return null;
+  const search: ShrinkSearch<ViolatingRun> = {
+    attempt: (candidateSet, candidateOps) => violatingRun(model, property, candidateSet, candidateOps),
+    failingStep: (run) => run.step,
+  };
+  const start = search.attempt(set, ops);
+  return start ? shrinkRun(search, start, options) : null;
+}
 
-  let current = truncated(start, model, property);
+/**
+ * Minimises a failing run until no single operation (or, with
+ * dropUnusedModules, no unused module) can be removed. Every accepted
+ * candidate is smaller, so the result is never longer than the start.
+ */
+export function shrinkRun<R extends Shrinkable>(search: ShrinkSearch<R>, start: R, options: ShrinkOptions): R {
+  let current = truncated(search, start);
   for (;;) {
-    const [opsBefore, modulesBefore] = size(current);
-    current = withoutOperations(current, model, property);
-    if (options.dropUnusedModules) current = withoutUnusedModules(current, model, property);
-    const [opsAfter, modulesAfter] = size(current);
-    if (opsAfter === opsBefore && modulesAfter === modulesBefore) return current;
+    const opsBefore = current.ops.length;
+    const modulesBefore = current.set.modules.length;
+    current = withoutOperations(search, current);
+    if (options.dropUnusedModules) current = withoutUnusedModules(search, current);
+    if (current.ops.length === opsBefore && current.set.modules.length === modulesBefore) return current;
   }
 }
