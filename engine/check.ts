@@ -551,9 +551,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 /**
  * Judges every property against the counterexamples that other properties of
  * the same model found, and shrinks each new violation for that property. A
- * sequence that breaks one rule often breaks another, and the random search of
- * the other property's own jobs may have missed it; without this step the
- * report would show "holds" for a property that a stored file violates.
+ * sequence that breaks one rule often breaks another, which the property's own
+ * random jobs may have missed. Without this step the report would show "holds"
+ * for a property that a stored file violates.
  */
 function crossCheck(results: readonly PairResult[], options: CheckOptions): PairResult[] {
   return results.map((pair) => {

@@ -364,7 +364,9 @@ export function readInputFile(file: string, context: ParseContext): InputFile {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : String(error);
+    let reason = String(error);
+    if (code === 'ENOENT') reason = 'file not found';
+    if (code === 'EISDIR') reason = 'is a directory, not a file';
     throw new InputFileError(file, `${reason}. Give the path of a .json counterexample or scenario file.`);
   }
   return parseInputFile(text, file, context);

@@ -30,7 +30,7 @@ export interface FuncDef {
   readonly oldName: string;
   /** old_sympos; 0 means the symbol must be unique. */
   readonly sympos?: number;
-  /** What the new function does besides the original function's role. */
+  /** Code of the new function, run besides the original function's role. */
   readonly body?: Code;
 }
 
@@ -117,7 +117,7 @@ export type FuncRole = 'create' | 'use' | 'release';
 export interface TargetFuncDef {
   readonly name: string;
   readonly role: FuncRole;
-  /** What the original function does besides its role. */
+  /** Code of the original function, run besides its role. */
   readonly body?: Code;
 }
 

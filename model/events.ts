@@ -28,7 +28,7 @@ export type KlpMessage =
   | { readonly msg: 'duplicateShadow'; readonly obj: string; readonly id: number }
   | { readonly msg: 'prevStateWithoutTransition' };
 
-/** Where author code runs: a callback, a patched or original function, module init or exit, a ctor or dtor. */
+/** Site of running author code: a callback, a patched or original function, module init or exit, a ctor or dtor. */
 export type CodeSite =
   | { readonly kind: 'callback'; readonly patch: PatchId; readonly object: ObjectName; readonly callback: CallbackName }
   | { readonly kind: 'stateCallback'; readonly patch: PatchId; readonly state: number; readonly callback: string }

@@ -16,7 +16,7 @@ import { shadowAlloc, shadowFree, shadowFreeAll, shadowGet } from './shadow.ts';
 import type { TaskState } from './operations.ts';
 import type { ShadowEntry, StateInstance } from './world.ts';
 
-/** Where and on whose behalf code runs. */
+/** Context of running code: its module, site, patch, parent object and callback. */
 export interface CodeContext {
   /** The module whose code this is: its prints, parameters, ctors and dtors. */
   readonly module: ModuleName;
@@ -401,10 +401,10 @@ function callerTaskState(k: Kernel, task: 'current' | 'notSwitched', ctx: CodeCo
 }
 
 /**
- * The patch state of the task that runs a target module's exit during rmmod.
+ * Returns the patch state of the task that runs a target module's exit during rmmod.
  * NOTE: the model assumes that task has already switched to the transition's
- * target; the kernel does not pin this down, since rmmod's task switches when it
- * leaves the kernel.
+ * target. The kernel does not pin this down, because rmmod's task switches when
+ * it leaves the kernel.
  */
 function exitTaskState(k: Kernel) {
   return k.world.transition?.target;

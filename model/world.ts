@@ -52,9 +52,10 @@ export interface StateInstance {
 }
 
 /**
- * Where a patch is in its life: on klp_patches; unlinked with the free work
- * pending (sysfs directory still present, module reference held); released (free
- * work done, module_put unless forced); or failed (klp_enable_patch returned an error).
+ * Life stage of a patch. 'listed': on klp_patches. 'freeing': unlinked, with the
+ * free work pending, so the sysfs directory and the module reference remain.
+ * 'released': the free work ran (module_put unless forced). 'failed':
+ * klp_enable_patch returned an error.
  */
 export type PatchPhase = 'listed' | 'freeing' | 'released' | 'failed';
 
@@ -214,13 +215,13 @@ export function cloneWorld(world: Readonly<World>): World {
   };
 }
 
-/** The loaded livepatch instance of a module, if its module is loaded. */
+/** Returns the patch instance a loaded livepatch module carries, or undefined. */
 export function patchOfModule(world: Readonly<World>, module: string): PatchInstance | undefined {
   const loaded = world.modules[module];
   return loaded?.patch ? world.patches[loaded.patch] : undefined;
 }
 
-/** The instance whose sysfs directory /sys/kernel/livepatch/<module> exists. */
+/** Returns the patch instance whose sysfs directory /sys/kernel/livepatch/<module> exists, or undefined. */
 export function patchWithSysfsDir(world: Readonly<World>, module: string): PatchInstance | undefined {
   const patch = patchOfModule(world, module);
   return patch && (patch.phase === 'listed' || patch.phase === 'freeing') ? patch : undefined;

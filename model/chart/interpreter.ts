@@ -78,7 +78,7 @@ export interface InterpretedStep {
   readonly taken: readonly string[];
 }
 
-/** One step: the operation, then any eventless transitions of the state it leads to. */
+/** Runs one step: the operation, then any eventless transitions of the state it leads to. */
 export function interpretStep(impl: ChartImplementation, set: PatchSet, world: Readonly<World>, op: Operation): InterpretedStep {
   const k: Kernel = { set, world: cloneWorld(world), events: [] };
   let path = impl.controlState(world).split('.');

@@ -33,9 +33,9 @@ function sysfsPatchId(k: Parameters<Action>[0], op: Operation): string {
 }
 
 /**
- * The patch state of the calling task: none outside a transition, the target
- * after force, otherwise the operation's (a task that is not named is taken as
- * already switched to the target).
+ * Returns the patch state of the calling task: none outside a transition, the
+ * target after force, and otherwise the operation's. A call that names no task
+ * state is taken as made by a task already switched to the target.
  */
 function taskOf(world: World, task: TaskState | undefined): TaskState | undefined {
   const transition = world.transition;

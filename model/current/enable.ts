@@ -37,7 +37,7 @@ export function loadModuleMemory(k: Kernel, def: { name: string; kind: 'livepatc
   };
 }
 
-/** The module load failed: its memory, and every pointer stored in it, is gone. */
+/** Drops the memory of a module whose load failed, with every pointer stored in it. */
 export function dropModuleMemory(k: Kernel, name: string): void {
   delete k.world.modules[name];
 }

@@ -92,7 +92,7 @@ export function isLivepatchInUse(world: Readonly<World>, name: string): boolean 
   return patch.phase === 'listed' || patch.phase === 'freeing' || patch.forced;
 }
 
-/** The free work (klp_free_patch_work_fn): the sysfs directory goes away and module_put runs unless forced. */
+/** Runs the free work (klp_free_patch_work_fn): the sysfs directory goes away, and module_put runs unless the patch was forced. */
 export function runFreeWork(k: Kernel, name: string): void {
   const patch = patchWithSysfsDir(k.world, name);
   if (!patch || patch.phase !== 'freeing') throw new Error(`internal: no free work pending for ${name}`);
@@ -127,7 +127,7 @@ export function writeParam(k: Kernel, op: Extract<Operation, { type: 'write_para
   result(k, 0);
 }
 
-/** Why a parameter write fails, or undefined when it is allowed. */
+/** Returns the errno a parameter write fails with, or undefined when the write is allowed. */
 export function paramWriteError(world: Readonly<World>, set: Kernel['set'], op: Extract<Operation, { type: 'write_param' }>): number | undefined {
   if (!world.modules[op.module]) return -ERRNO.ENOENT;
   const param = findModule(set, op.module)?.params?.find((p) => p.name === op.param);

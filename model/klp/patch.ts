@@ -11,7 +11,7 @@ import { patchId } from '../ids.ts';
 import type { FuncInstance, ObjectInstance, PatchInstance } from '../world.ts';
 import { funcKey, isTargetLoaded } from '../world.ts';
 
-/** The module parameters of a load: the definition's defaults overridden by insmod's. */
+/** Returns the module parameters of a load: the definition's defaults, overridden by those given to insmod. */
 export function moduleParams(
   def: { readonly params?: readonly { name: string; default: number }[] },
   given: Readonly<Record<string, number>> | undefined,
@@ -26,7 +26,7 @@ export function replaceFlag(def: PatchModuleDef, params: Readonly<Record<string,
   return typeof def.replace === 'boolean' ? def.replace : (params[def.replace.param] ?? 0) !== 0;
 }
 
-/** The patch's states[] array as the module's init builds it from its parameters. */
+/** Returns the patch's states[] array as the module's init builds it from its parameters. */
 export function declaredStates(def: PatchModuleDef, params: Readonly<Record<string, number>>): StateDef[] {
   const on = (name: string | undefined): boolean => name !== undefined && (params[name] ?? 0) !== 0;
   return (def.states ?? []).filter((s) => (s.whenParam === undefined || on(s.whenParam)) && !on(s.unlessParam));
