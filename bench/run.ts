@@ -2,22 +2,24 @@
  * `npm run bench`: throughput of the livepatch model in one process, on the
  * benchmark patch set (bench/patch-set.ts) and the current model.
  *
- * 1. Model steps per second through the xstate machine (XstateStepper) and
- *    through the fast interpreter of the same chart, on the same operations.
- * 2. Explorer states per second against a plain breadth-first search over
- *    the same step function, which keys states by the raw world JSON and has
- *    no monitors, coverage or canonical names. Also against xstate/graph's
- *    getAdjacencyMap on the machine, bounded to the same depth with `stopWhen`.
- * 3. Random-engine steps per second with every property judged on every step.
+ * 1. Model steps per second through the xstate machine (XstateStepper), the
+ *    fast interpreter of the same chart, and a plain function with the same
+ *    logic (bench/plain-step.ts), on the same operations.
+ * 2. Explorer states per second against a breadth-first search over the plain
+ *    function, and against xstate/graph's getAdjacencyMap on the machine. Both
+ *    baselines merge states by the explorer's fingerprints and judge every
+ *    step with the explorer's monitors (bench/baselines.ts).
+ * 3. Random-engine steps per second: operations drawn from choices, stepped,
+ *    and judged by every property on every step.
  * 4. Shrink quality: the random engine's shrunk counterexamples against the
  *    explorer's shortest, on the catalogue.
  * 5. The default exhaustive run: depth 8, all properties.
  *
- * Flags: --quick uses smaller bounds, for a smoke run.
+ * Rates are per CPU second of this process, so that other load on the machine
+ * does not change them. Flags: --quick uses smaller bounds, for a smoke run.
  */
 import os from 'node:os';
-import { getAdjacencyMap } from 'xstate/graph';
-import { explore, type ExploreResult, successorOperations } from '../engine/explore/explore.ts';
+import { explore, type ExploreResult } from '../engine/explore/explore.ts';
 import { operationsFromChoices } from '../engine/generate-operations.ts';
 import { buildMachine, XstateStepper } from '../model/chart/xstate.ts';
 import { interpretStep } from '../model/chart/interpreter.ts';
@@ -27,13 +29,16 @@ import type { Operation } from '../model/operations.ts';
 import type { World } from '../model/world.ts';
 import { ALL_PROPERTIES } from '../properties/index.ts';
 import type { Property, PropertyContext } from '../properties/property.ts';
+import { plainBfs, type SearchCount, xstateGraph } from './baselines.ts';
 import { BENCH_SET_NAME, benchPatchSet } from './patch-set.ts';
+import { plainStep } from './plain-step.ts';
 import { compareShrinking, shrinkLines } from './shrink-quality.ts';
 
 const quick = process.argv.includes('--quick');
 const BOUNDS = quick
-  ? { sequences: 200, sequenceLength: 30, compareDepth: 4, xstateDepth: 4, fullDepth: 5, shrinkRuns: 100 }
-  : { sequences: 2000, sequenceLength: 30, compareDepth: 6, xstateDepth: 5, fullDepth: 8, shrinkRuns: 500 };
+  ? { sequences: 200, sequenceLength: 30, compareDepth: 4, graphDepths: [3, 4], fullDepth: 5, shrinkRuns: 100 }
+  : { sequences: 2000, sequenceLength: 30, compareDepth: 6, graphDepths: [4, 5, 6], fullDepth: 8, shrinkRuns: 500 };
+const CURRENT_PROPERTIES = ALL_PROPERTIES.filter((p) => p.appliesTo('current') === true);
 
 /** A small deterministic generator (mulberry32), so every run steps the same operations. */
 function randomChoices(seed: number, count: number): number[] {
@@ -48,11 +53,13 @@ function randomChoices(seed: number, count: number): number[] {
   return Array.from({ length: count }, next);
 }
 
+function sampleChoices(): number[][] {
+  return Array.from({ length: BOUNDS.sequences }, (_, i) => randomChoices(i + 1, BOUNDS.sequenceLength));
+}
+
 /** Operation sequences the random engine would run, as concrete operations. */
-function sampleSequences(set: PatchSet): Operation[][] {
-  return Array.from({ length: BOUNDS.sequences }, (_, i) =>
-    operationsFromChoices(currentModel, set, randomChoices(i + 1, BOUNDS.sequenceLength)).ops,
-  );
+function sampleSequences(set: PatchSet, choices: readonly number[][]): Operation[][] {
+  return choices.map((run) => operationsFromChoices(currentModel, set, run).ops);
 }
 
 function perSecond(count: number, ms: number): number {
@@ -86,20 +93,35 @@ function explorerRun(set: PatchSet, depth: number, properties: readonly Property
   return measure(() => explore({ model: 'current', set, properties, depth }));
 }
 
-function searchFigures(search: Measured<{ states: number; transitions: number }>): string {
+function searchFigures(search: Measured<SearchCount>): string {
   const { states, transitions } = search.value;
   return (
-    `${format(states)} states, ${format(transitions)} transitions in ${(search.cpuMs / 1000).toFixed(1)} s CPU ` +
-    `(${(search.ms / 1000).toFixed(1)} s wall): ${format(perSecond(states, search.cpuMs))} states/s, ` +
-    `${format(perSecond(transitions, search.cpuMs))} transitions/s`
+    `${format(states)} states, ${format(transitions)} transitions in ${(search.cpuMs / 1000).toFixed(2)} s CPU ` +
+    `(${(search.ms / 1000).toFixed(2)} s wall): ${format(perSecond(states, search.cpuMs))} states/s`
   );
 }
 
-function percent(part: number, whole: number): string {
-  return `${Math.round((100 * part) / whole)}%`;
+function ratio(fast: Measured<SearchCount>, slow: Measured<SearchCount>): number {
+  return perSecond(fast.value.states, fast.cpuMs) / perSecond(slow.value.states, slow.cpuMs);
 }
 
-// 1. Steps through xstate and through the fast interpreter
+function sameCount(a: SearchCount, b: SearchCount): string {
+  return a.states === b.states && a.transitions === b.transitions ? 'same states and transitions' : 'DIFFERENT COUNTS';
+}
+
+// 1. Steps through the plain function, the fast interpreter and xstate
+
+function plainSteps(set: PatchSet, sequences: readonly Operation[][]): number {
+  let steps = 0;
+  for (const ops of sequences) {
+    let world: World = currentModel.initial(set);
+    for (const op of ops) {
+      world = plainStep(set, world, op).world;
+      steps++;
+    }
+  }
+  return steps;
+}
 
 function interpreterSteps(set: PatchSet, sequences: readonly Operation[][]): number {
   let steps = 0;
@@ -126,130 +148,108 @@ function xstateSteps(set: PatchSet, sequences: readonly Operation[][]): number {
   return steps;
 }
 
-// 2. Breadth-first searches to compare the explorer with
-
-/** Breadth-first search over the interpreter with the raw world JSON as key: no canonical names, monitors or coverage. */
-function plainBfs(set: PatchSet, depth: number): { states: number; transitions: number } {
-  let frontier: World[] = [currentModel.initial(set)];
-  const visited = new Set<string>([JSON.stringify(frontier[0])]);
-  let transitions = 0;
-  for (let d = 1; d <= depth; d++) {
-    const next: World[] = [];
-    for (const world of frontier) {
-      for (const op of successorOperations(set, world)) {
-        transitions++;
-        const after = interpretStep(CURRENT_IMPLEMENTATION, set, world, op).world;
-        const key = JSON.stringify(after);
-        if (visited.has(key)) continue;
-        visited.add(key);
-        if (d < depth) next.push(after);
-      }
-    }
-    frontier = next;
-  }
-  return { states: visited.size, transitions };
-}
-
-/**
- * xstate/graph's getAdjacencyMap on the machine of the same chart. It has no
- * depth bound of its own, so the depth of each snapshot is kept as it is
- * serialized, and `stopWhen` ends expansion at the bound.
- */
-function xstateGraph(set: PatchSet, depth: number): { states: number } {
-  const machine = buildMachine(CURRENT_IMPLEMENTATION);
-  const depths = new WeakMap<object, number>();
-  type Snapshot = { value: unknown; context: { world: World } };
-  const map = getAdjacencyMap(machine, {
-    input: { set, world: currentModel.initial(set) },
-    events: (snapshot) => successorOperations(set, (snapshot as unknown as Snapshot).context.world) as never,
-    serializeState: (snapshot, _event, previous) => {
-      depths.set(snapshot, previous ? (depths.get(previous) ?? 0) + 1 : 0);
-      const { value, context } = snapshot as unknown as Snapshot;
-      return JSON.stringify([value, context.world]);
-    },
-    stopWhen: (snapshot) => (depths.get(snapshot) ?? 0) >= depth,
-  });
-  return { states: Object.keys(map).length };
-}
-
 // 3. Random engine with every property
 
-/** Runs each sequence and judges every property on every step, as the random engine's monitors do. */
-function judgedSteps(set: PatchSet, sequences: readonly Operation[][]): number {
+/**
+ * The random engine's inner loop with every property: each run's choices
+ * become operations against the world they reach, and every property judges
+ * every step, as the engine's monitors do.
+ */
+function judgedSteps(set: PatchSet, runs: readonly number[][]): number {
   const context: PropertyContext = { model: 'current', set };
-  const properties = ALL_PROPERTIES.filter((p) => p.appliesTo('current') === true);
   let steps = 0;
-  for (const ops of sequences) {
-    let world: World = currentModel.initial(set);
-    const monitors = properties.map((p) => p.init(context));
-    const live = properties.map(() => true);
-    ops.forEach((op, index) => {
-      const { world: after, events } = currentModel.step(set, world, op);
-      const step = { index, op, before: world, after, events };
-      properties.forEach((property, i) => {
+  for (const choices of runs) {
+    const { trace } = operationsFromChoices(currentModel, set, choices);
+    const monitors = CURRENT_PROPERTIES.map((p) => p.init(context));
+    const live = CURRENT_PROPERTIES.map(() => true);
+    for (const step of trace.steps) {
+      CURRENT_PROPERTIES.forEach((property, i) => {
         if (!live[i]) return;
         const judged = property.check(monitors[i], step, context);
         if (judged.violation) live[i] = false;
         else monitors[i] = judged.state;
       });
-      world = after;
-      steps++;
-    });
+    }
+    steps += trace.steps.length;
   }
   return steps;
 }
 
+type Print = (line: string) => void;
+
+/** Rounds of each step measurement; the median rate counts, so one disturbed round does not. */
+const STEP_ROUNDS = 5;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** Steps per CPU second of each stepper, the median of rounds that take turns, so that all see the same machine. */
+async function medianRates(set: PatchSet, sequences: readonly Operation[][], steppers: readonly StepRun[]): Promise<number[]> {
+  const rates: number[][] = steppers.map(() => []);
+  for (let round = 0; round < STEP_ROUNDS; round++) {
+    for (const [i, run] of steppers.entries()) {
+      const measured = await measure(() => run(set, sequences));
+      rates[i]?.push(perSecond(measured.value, measured.cpuMs));
+    }
+  }
+  return rates.map(median);
+}
+
+type StepRun = (set: PatchSet, sequences: readonly Operation[][]) => number;
+
+async function stepRates(set: PatchSet, sequences: readonly Operation[][], print: Print): Promise<void> {
+  const steppers: StepRun[] = [plainSteps, interpreterSteps, xstateSteps];
+  // Warm up every stepper so that none pays for compilation in its figure.
+  for (const run of steppers) run(set, sequences.slice(0, 200));
+  const [plainRate, fastRate, slowRate] = (await medianRates(set, sequences, steppers)) as [number, number, number];
+  const steps = sequences.reduce((sum, ops) => sum + ops.length, 0);
+  print(
+    `model steps/s (median of ${STEP_ROUNDS} rounds of ${format(steps)} steps): plain function ${format(plainRate)}, ` +
+      `fast interpreter of the chart ${format(fastRate)} (${Math.round((100 * fastRate) / plainRate)}% of plain), ` +
+      `xstate machine ${format(slowRate)} (1/${(plainRate / slowRate).toFixed(1)} of plain; the interpreter is ${(fastRate / slowRate).toFixed(1)}x xstate)`,
+  );
+}
+
+async function searchRates(set: PatchSet, print: Print): Promise<void> {
+  const depth = BOUNDS.compareDepth;
+  await explorerRun(set, Math.min(depth, 4), CURRENT_PROPERTIES);
+  const explorer = await explorerRun(set, depth, CURRENT_PROPERTIES);
+  const plain = await measure(() => plainBfs(set, depth, CURRENT_PROPERTIES));
+  print(`depth ${depth}, explorer: ${searchFigures(explorer)}`);
+  print(`depth ${depth}, BFS over the plain function: ${searchFigures(plain)} (${sameCount(explorer.value, plain.value)})`);
+  print(`explorer at ${Math.round(100 * ratio(explorer, plain))}% of the plain-function BFS in states/s`);
+
+  for (const graphDepth of BOUNDS.graphDepths) {
+    const small = await explorerRun(set, graphDepth, CURRENT_PROPERTIES);
+    const graph = await measure(() => xstateGraph(set, graphDepth, CURRENT_PROPERTIES));
+    print(
+      `depth ${graphDepth}: explorer ${searchFigures(small)}; getAdjacencyMap ${searchFigures(graph)} ` +
+        `(${sameCount(small.value, graph.value)}); explorer ${ratio(small, graph).toFixed(1)}x getAdjacencyMap in states/s`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const set = benchPatchSet();
-  const sequences = sampleSequences(set);
-  const print = (line: string): void => console.log(line);
+  const choices = sampleChoices();
+  const sequences = sampleSequences(set, choices);
+  const print: Print = (line) => console.log(line);
   print(`klpcheck bench: patch set ${BENCH_SET_NAME}, model current, Node ${process.version}, ${os.cpus().length} CPUs${quick ? ', --quick' : ''}`);
 
-  // Warm up both steppers so that neither pays for compilation in its figure.
-  interpreterSteps(set, sequences.slice(0, 50));
-  xstateSteps(set, sequences.slice(0, 50));
+  await stepRates(set, sequences, print);
+  await searchRates(set, print);
 
-  const fast = await measure(() => interpreterSteps(set, sequences));
-  const slow = await measure(() => xstateSteps(set, sequences));
-  const fastRate = perSecond(fast.value, fast.cpuMs);
-  const slowRate = perSecond(slow.value, slow.cpuMs);
+  judgedSteps(set, choices.slice(0, 200));
+  const judgedRates: number[] = [];
+  for (let round = 0; round < STEP_ROUNDS; round++) {
+    const judged = await measure(() => judgedSteps(set, choices));
+    judgedRates.push(perSecond(judged.value, judged.cpuMs));
+  }
   print(
-    `model steps/s: fast interpreter ${format(fastRate)}, xstate machine ${format(slowRate)} ` +
-      `(ratio ${(fastRate / slowRate).toFixed(1)}x; ${format(fast.value)} steps each)`,
-  );
-
-  const depth = BOUNDS.compareDepth;
-  const explorer = await explorerRun(set, depth, ALL_PROPERTIES);
-  const bare = await explorerRun(set, depth, []);
-  const plain = await measure(() => plainBfs(set, depth));
-  const rate = (search: Measured<{ states: number; transitions: number }>) => ({
-    states: perSecond(search.value.states, search.cpuMs),
-    transitions: perSecond(search.value.transitions, search.cpuMs),
-  });
-  print(`depth ${depth}, explorer with all properties: ${searchFigures(explorer)}`);
-  print(`depth ${depth}, explorer without properties: ${searchFigures(bare)}`);
-  print(`depth ${depth}, plain BFS: ${searchFigures(plain)}`);
-  print(
-    `explorer at ${percent(rate(explorer).states, rate(plain).states)} of plain BFS in states/s, ` +
-      `${percent(rate(explorer).transitions, rate(plain).transitions)} in transitions/s; without properties ` +
-      `${percent(rate(bare).states, rate(plain).states)} and ${percent(rate(bare).transitions, rate(plain).transitions)}`,
-  );
-
-  const graphDepth = BOUNDS.xstateDepth;
-  const explorerSmall = await explorerRun(set, graphDepth, ALL_PROPERTIES);
-  const graph = await measure(() => xstateGraph(set, graphDepth));
-  const graphStates = perSecond(graph.value.states, graph.cpuMs);
-  print(
-    `depth ${graphDepth}, explorer: ${searchFigures(explorerSmall)}; xstate getAdjacencyMap: ${format(graph.value.states)} states in ` +
-      `${(graph.cpuMs / 1000).toFixed(1)} s CPU, ${format(graphStates)} states/s (explorer ${(rate(explorerSmall).states / graphStates).toFixed(1)}x ` +
-      `in states/s, and it covers the same bound in ${percent(explorerSmall.cpuMs, graph.cpuMs)} of the CPU time)`,
-  );
-
-  const judged = await measure(() => judgedSteps(set, sequences));
-  const applicable = ALL_PROPERTIES.filter((p) => p.appliesTo('current') === true).length;
-  print(
-    `random engine: ${format(perSecond(judged.value, judged.cpuMs))} steps/s with all ${applicable} properties of the current model ` +
-      `judged on every step (${format(judged.value)} steps)`,
+    `random engine: ${format(median(judgedRates))} steps/s (median of ${STEP_ROUNDS} rounds of ${format(choices.length)} runs), ` +
+      `drawing each operation and judging all ${CURRENT_PROPERTIES.length} properties of the current model on every step`,
   );
 
   const shrinkDepth = BOUNDS.compareDepth;
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   print(`shrink quality (catalogue sets, ${BOUNDS.shrinkRuns} random runs per set, explorer depth ${shrinkDepth}):`);
   for (const line of shrinkLines(rows, shrinkDepth)) print(line);
 
-  const full = await explorerRun(set, BOUNDS.fullDepth, ALL_PROPERTIES);
+  const full = await explorerRun(set, BOUNDS.fullDepth, CURRENT_PROPERTIES);
   const violated = full.value.violations.map((v) => `${v.property.name} (${v.ops.length})`).join(', ') || 'none';
   print(`exhaustive run, depth ${BOUNDS.fullDepth}: ${searchFigures(full)}; violated: ${violated}`);
 }

@@ -1,11 +1,14 @@
 /**
- * Shrink quality: for each catalogue patch set and property of the current
- * model, the length of the random engine's shrunk counterexample against the
- * explorer's shortest one. A ratio of 1.00 means shrinking reached a shortest
- * counterexample.
+ * Shrink quality for the benchmark: for each catalogue patch set and property
+ * of the current model, the length of the random engine's shrunk
+ * counterexample against the explorer's shortest one at a fixed depth. Rows
+ * include properties that the random engine found holding. A ratio of 1.00
+ * means shrinking reached a shortest counterexample. `klpcheck check`
+ * measures each of its own counterexamples with engine/shrink-quality.ts.
  */
 import { checkOptions, runCheck } from '../engine/check.ts';
 import { explore } from '../engine/explore/explore.ts';
+import { shrinkRatio } from '../engine/shrink-quality.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
 import { currentModel } from '../model/current/index.ts';
 import { ALL_PROPERTIES } from '../properties/index.ts';
@@ -43,7 +46,7 @@ export function shrinkLines(rows: readonly ShrinkComparison[], depth: number): s
   return rows.map((row) => {
     const shortest = row.shortest === null ? `none up to ${depth}` : String(row.shortest);
     const random = row.random === null ? 'not found' : String(row.random);
-    const ratio = row.random !== null && row.shortest !== null ? `, ratio ${(row.random / row.shortest).toFixed(2)}` : '';
+    const ratio = row.random !== null && row.shortest !== null ? `, ratio ${shrinkRatio(row.random, row.shortest).toFixed(2)}` : '';
     return `  ${row.set} / ${row.property}: random engine ${random}, explorer ${shortest}${ratio}`;
   });
 }

@@ -31,6 +31,8 @@ export interface CheckCommand {
   readonly maxSteps: number;
   readonly out: string;
   readonly report: string;
+  /** Explore each counterexample's patch set to compare its length with a shortest one; off with --no-shrink-quality. */
+  readonly shrinkQuality: boolean;
 }
 
 /** `klpcheck compare`: a search for divergences between the designs, or the replay of compare files. */
@@ -91,6 +93,7 @@ const CHECK_FLAGS = {
   model: { type: 'string', multiple: true },
   out: { type: 'string' },
   report: { type: 'string' },
+  'no-shrink-quality': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -222,6 +225,7 @@ function parseCheck(argv: readonly string[], registry: Registry): CheckCommand |
     maxSteps: integerFlag('max-steps', text(values['max-steps']), defaults.maxSteps, LIMITS.maxSteps),
     out,
     report,
+    shrinkQuality: values['no-shrink-quality'] !== true,
   };
 }
 

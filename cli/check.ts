@@ -1,16 +1,18 @@
 /**
  * `klpcheck check`: runs the random engine on every model in scope, compares
- * the two designs when both are, prints the verdicts and writes the report.
+ * the two designs when both are, measures how far each counterexample is from
+ * a shortest one, prints the verdicts and writes the report.
  */
 import { join } from 'node:path';
 import { type CheckResult, checkOptions, runCheck } from '../engine/check.ts';
 import { COMPARE_RUNS_PER_CHECK_RUN, type CompareResult, runCompare } from '../engine/compare.ts';
 import { writeFileAtomically } from '../engine/counterexample.ts';
+import { measureShrinking, shrinkCases, type ShrinkQualityResult } from '../engine/shrink-quality.ts';
 import { defaultSources } from '../engine/sources.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
 import type { Model } from '../model/trace.ts';
 import { renderReport } from '../render/report.ts';
-import { checkSummary } from '../render/terminal.ts';
+import { checkSummary, plural } from '../render/terminal.ts';
 import type { CheckCommand } from './args.ts';
 import { checkOutputPaths, describeFsCode, fileSystemError } from './errors.ts';
 import { type Io, writeLines } from './io.ts';
@@ -22,6 +24,8 @@ export const COMPARE_SUBDIRECTORY = 'compare';
 interface Outcome {
   readonly result: CheckResult;
   readonly comparison: CompareResult | null;
+  /** Null when --no-shrink-quality skipped the step. */
+  readonly shrinkQuality: ShrinkQualityResult | null;
 }
 
 function bothDesigns(models: readonly Model[]): { current: Model; redesign: Model } | null {
@@ -44,7 +48,7 @@ async function compareDesigns(command: CheckCommand, progress: ProgressReporter)
   });
 }
 
-async function search(command: CheckCommand, io: Io): Promise<Outcome> {
+async function search(command: CheckCommand, io: Io): Promise<Pick<Outcome, 'result' | 'comparison'>> {
   const progress = progressReporter(io.stderr);
   try {
     const result = await runCheck(
@@ -67,6 +71,14 @@ async function search(command: CheckCommand, io: Io): Promise<Outcome> {
   }
 }
 
+/** Explores each counterexample's patch set, unless the command skips the step; prints one line before it starts. */
+async function measureShrinkQuality(command: CheckCommand, result: CheckResult, io: Io): Promise<ShrinkQualityResult | null> {
+  if (!command.shrinkQuality) return null;
+  const cases = shrinkCases(result);
+  if (cases.length > 0) io.stderr.write(`exploring the patch sets of ${plural(cases.length, 'counterexample')} for a shortest length\n`);
+  return measureShrinking(cases);
+}
+
 /**
  * Returns 0 once the run completed, whatever it found: violations and
  * divergences are findings, not failures. Returns 1 when a counterexample,
@@ -81,7 +93,8 @@ export async function checkCommand(command: CheckCommand, io: Io): Promise<numbe
 
   let outcome: Outcome;
   try {
-    outcome = await search(command, io);
+    const searched = await search(command, io);
+    outcome = { ...searched, shrinkQuality: await measureShrinkQuality(command, searched.result, io) };
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
@@ -89,9 +102,9 @@ export async function checkCommand(command: CheckCommand, io: Io): Promise<numbe
     return 1;
   }
 
-  const { result, comparison } = outcome;
+  const { result, comparison, shrinkQuality } = outcome;
   try {
-    writeFileAtomically(command.report, renderReport(result, comparison));
+    writeFileAtomically(command.report, renderReport(result, comparison, shrinkQuality));
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;

@@ -1,33 +1,47 @@
 /**
- * `klpcheck explore`: the exhaustive explorer on one patch set. Parses its own
- * flags, runs the breadth-first search, writes one counterexample file per
- * violated property, the result as JSON and a Markdown coverage section, and
- * prints the bound certificate.
+ * `klpcheck explore`: the exhaustive explorer on one patch set, or with
+ * --generated on each of N generated patch sets. Parses its own flags, runs
+ * the breadth-first search, writes one counterexample file per violated
+ * property, the result as JSON and a Markdown coverage section, and prints
+ * the bound certificate. The text comes from render/explore.ts and
+ * render/explore-generated.ts.
  */
 import { basename, extname, join, dirname } from 'node:path';
-import { BENCH_SET_NAME, benchPatchSet } from '../bench/patch-set.ts';
+import { DEFAULT_SEED } from '../engine/check.ts';
 import { InputFileError, readInputFile, writeCounterexample, writeFileAtomically, type WrittenFile } from '../engine/counterexample.ts';
 import { closestName } from '../engine/decode.ts';
 import { explorerCounterexampleFile } from '../engine/explore/counterexample.ts';
-import { COVERAGE_KINDS, type Coverage } from '../engine/explore/coverage.ts';
-import { exploreParallel } from '../engine/explore/parallel.ts';
 import { DEFAULT_DEPTH, explore, type ExploreProgress, type ExploreResult, patchSetSize } from '../engine/explore/explore.ts';
+import {
+  DEFAULT_GENERATED_DEPTH,
+  DEFAULT_MAX_PATCHES,
+  DEFAULT_MAX_TARGETS,
+  exploreGenerated,
+  GENERATED_LIMITS,
+} from '../engine/explore/generated.ts';
+import { exploreParallel } from '../engine/explore/parallel.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
 import type { PatchSet } from '../model/definition.ts';
 import { MODELS } from '../model/index.ts';
-import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
 import type { Model, ModelName } from '../model/trace.ts';
 import { ALL_PROPERTIES } from '../properties/index.ts';
 import type { Property } from '../properties/property.ts';
-import { type FlagSpec, parseFlags, UsageError } from './args.ts';
+import { certificateLines, coverageLines, coverageMarkdown, plural, progressLine, resultJson } from '../render/explore.ts';
+import { generatedCertificateLines, generatedMarkdown, generatedResultJson, generatedSetLine } from '../render/explore-generated.ts';
+import { type FlagSpec, LIMITS, parseFlags, UsageError } from './args.ts';
+import {
+  DEFAULT_GENERATED_REPORT,
+  DEFAULT_OUT,
+  DEFAULT_REPORT,
+  EXPLORE_LIMITS,
+  exploreHelp,
+  namedSets,
+} from './explore-help.ts';
 import { type Io, writeLines } from './io.ts';
 
-export const EXPLORE_LIMITS = { depth: { min: 1, max: 30 }, timeLimit: { min: 1, max: 7 * 24 * 3600 }, workers: { min: 1, max: 64 } } as const;
-const DEFAULT_OUT = 'counterexamples';
-const DEFAULT_REPORT = 'reports/explore.json';
 
-export interface ExploreCommand {
-  readonly set: PatchSet;
+/** Flags of both modes: what to check, how deep, how long, and where the results go. */
+interface SearchFlags {
   readonly model: Model;
   readonly properties: readonly Property[];
   readonly depth: number;
@@ -40,9 +54,30 @@ export interface ExploreCommand {
   readonly report: string;
 }
 
+/** `klpcheck explore --set NAME` or `--scenario FILE`: one patch set. */
+export interface ExploreCommand extends SearchFlags {
+  readonly kind: 'set';
+  readonly set: PatchSet;
+}
+
+/** `klpcheck explore --generated N`: N distinct generated patch sets within a size bound. */
+export interface GeneratedExploreCommand extends SearchFlags {
+  readonly kind: 'generated';
+  readonly count: number;
+  /** Maximum livepatch modules per set. */
+  readonly maxPatches: number;
+  /** Maximum target modules per set. */
+  readonly maxTargets: number;
+  readonly seed: number;
+}
+
 const FLAGS = {
   set: { type: 'string' },
   scenario: { type: 'string' },
+  generated: { type: 'string' },
+  'max-patches': { type: 'string' },
+  'max-targets': { type: 'string' },
+  seed: { type: 'string' },
   depth: { type: 'string' },
   model: { type: 'string' },
   property: { type: 'string', multiple: true },
@@ -53,42 +88,9 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
-/** Patch sets `--set` accepts: both catalogues and the benchmark set. */
-function namedSets(): PatchSet[] {
-  return [...CATALOGUE, ...REDESIGN_CATALOGUE, benchPatchSet()];
-}
-
-export function exploreHelp(): string {
-  const models = Object.keys(MODELS).join(', ');
-  return [
-    'Usage: klpcheck explore (--set NAME | --scenario FILE) [FLAGS]',
-    '',
-    'Runs every operation sequence up to --depth operations on one patch set, breadth',
-    'first, merging states that differ only in names the model makes up. Checks every',
-    'property on every step, stores the shortest counterexample of each violated',
-    'property, and prints a certificate of what holds up to the bound and which',
-    'operations, refusals, callbacks, control states and chart transitions were covered.',
-    '',
-    'Flags:',
-    `  --set NAME        patch set by name (${namedSets().map((s) => s.name).join(', ')})`,
-    '  --scenario FILE   use the patch set of a scenario or counterexample file',
-    `  --depth N         maximum operations per sequence (default ${DEFAULT_DEPTH}; ${EXPLORE_LIMITS.depth.min} to ${EXPLORE_LIMITS.depth.max})`,
-    `  --model NAME      model to explore (default: the scenario's model, else current; ${models})`,
-    '  --property NAME   check only this property; repeat the flag or give a comma list',
-    '  --time-limit S    stop after S seconds and write the results of the completed depths',
-    `  --workers N       worker threads for the search (default 1: the main thread; ${EXPLORE_LIMITS.workers.min} to ${EXPLORE_LIMITS.workers.max})`,
-    `  --out DIR         directory for counterexample files (default ${DEFAULT_OUT})`,
-    `  --report FILE     JSON result file (default ${DEFAULT_REPORT}); the Markdown coverage`,
-    '                    section is written next to it with the extension .md',
-    '  -h, --help        show this help',
-    '',
-    'Ctrl-C stops the search like --time-limit does.',
-  ].join('\n');
-}
-
 function integerFlag(flag: string, text: string | undefined, limits: { min: number; max: number }): number | undefined {
   if (text === undefined) return undefined;
-  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < limits.min || value > limits.max) {
     throw new UsageError(`invalid value "${text}" for --${flag}: expected a whole number from ${limits.min} to ${limits.max}.`);
   }
@@ -131,18 +133,60 @@ type ExploreFlagValues = {
       : string;
 };
 
-/** Parses the arguments after `klpcheck explore`; returns null when help was requested. */
-export function parseExplore(argv: readonly string[]): ExploreCommand | null {
+/** Flags that shape the drawn sets, so they apply only with --generated. */
+const GENERATED_ONLY_FLAGS = ['max-patches', 'max-targets', 'seed'] as const;
+
+/** Parses the arguments after `klpcheck explore` in either mode; returns null when help was requested. */
+export function parseExploreArguments(argv: readonly string[]): ExploreCommand | GeneratedExploreCommand | null {
   const parsed = parseFlags('explore', argv, FLAGS);
   const positionals = parsed.positionals;
   // parseFlags checked every flag's kind, so string flags hold strings and --help a boolean.
   const values = parsed.values as ExploreFlagValues;
   if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument "${positionals[0]}" for "klpcheck explore"; give the patch set with --set or --scenario.`);
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}" for "klpcheck explore"; give the patch set with --set or --scenario, or use --generated N.`,
+    );
   }
   if (values.help) return null;
+  if (values.generated !== undefined) return parseGenerated(values);
+  const misplaced = GENERATED_ONLY_FLAGS.find((flag) => values[flag] !== undefined);
+  if (misplaced) {
+    throw new UsageError(`flag --${misplaced} applies only with --generated N; remove it, or add --generated N to explore generated patch sets.`);
+  }
+  return parseOneSet(values);
+}
+
+/** Parses the arguments of the one-set mode; --generated is a usage error here. */
+export function parseExplore(argv: readonly string[]): ExploreCommand | null {
+  const command = parseExploreArguments(argv);
+  if (command?.kind === 'generated') {
+    throw new UsageError('expected --set NAME or --scenario FILE, found --generated; run "klpcheck explore --generated N" instead.');
+  }
+  return command;
+}
+
+function parseGenerated(values: ExploreFlagValues): GeneratedExploreCommand {
+  const conflicting = (['set', 'scenario'] as const).filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
+  if (conflicting.length > 0) {
+    const flags = conflicting.join(' and ');
+    throw new UsageError(
+      `--generated cannot be combined with ${flags}: --generated draws its own patch sets. ` +
+        `Remove ${flags}, or remove --generated to explore the one given set.`,
+    );
+  }
+  return {
+    kind: 'generated',
+    count: integerFlag('generated', values.generated, GENERATED_LIMITS.count) as number,
+    maxPatches: integerFlag('max-patches', values['max-patches'], GENERATED_LIMITS.maxPatches) ?? DEFAULT_MAX_PATCHES,
+    maxTargets: integerFlag('max-targets', values['max-targets'], GENERATED_LIMITS.maxTargets) ?? DEFAULT_MAX_TARGETS,
+    seed: integerFlag('seed', values.seed, LIMITS.seed) ?? DEFAULT_SEED,
+    ...searchFlags(values, values.model ?? 'current', { depth: DEFAULT_GENERATED_DEPTH, report: DEFAULT_GENERATED_REPORT }),
+  };
+}
+
+function parseOneSet(values: ExploreFlagValues): ExploreCommand {
   if ((values.set === undefined) === (values.scenario === undefined)) {
-    throw new UsageError('"klpcheck explore" needs exactly one of --set NAME and --scenario FILE.');
+    throw new UsageError('"klpcheck explore" needs exactly one of --set NAME and --scenario FILE, or --generated N for generated patch sets.');
   }
 
   let set: PatchSet;
@@ -155,19 +199,23 @@ export function parseExplore(argv: readonly string[]): ExploreCommand | null {
   } else {
     set = resolveSet(values.set as string);
   }
+  const model = values.model ?? scenarioModel ?? 'current';
+  return { kind: 'set', set, ...searchFlags(values, model, { depth: DEFAULT_DEPTH, report: DEFAULT_REPORT }) };
+}
 
+/** Resolves the flags both modes share; `defaults` differ between the modes. */
+function searchFlags(values: ExploreFlagValues, model: string, defaults: { depth: number; report: string }): SearchFlags {
   for (const [flag, value] of [['out', values.out], ['report', values.report]] as const) {
     if (value === '') throw new UsageError(`invalid value "" for --${flag}: expected a path.`);
   }
   return {
-    set,
-    model: resolveModel(values.model ?? scenarioModel ?? 'current'),
+    model: resolveModel(model),
     properties: resolveProperties(values.property),
-    depth: integerFlag('depth', values.depth, EXPLORE_LIMITS.depth) ?? DEFAULT_DEPTH,
+    depth: integerFlag('depth', values.depth, EXPLORE_LIMITS.depth) ?? defaults.depth,
     timeLimit: integerFlag('time-limit', values['time-limit'], EXPLORE_LIMITS.timeLimit) ?? null,
     workers: integerFlag('workers', values.workers, EXPLORE_LIMITS.workers) ?? 1,
     out: values.out ?? DEFAULT_OUT,
-    report: jsonReportPath(values.report ?? DEFAULT_REPORT),
+    report: jsonReportPath(values.report ?? defaults.report),
   };
 }
 
@@ -183,116 +231,22 @@ function jsonReportPath(report: string): string {
   return report;
 }
 
-// Text
-
-function plural(count: number, word: string, pluralWord = `${word}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? word : pluralWord}`;
-}
-
-function progressLine(progress: ExploreProgress): string {
-  const seconds = progress.elapsedMs / 1000;
-  const rate = seconds > 0 ? Math.round(progress.states / seconds) : 0;
-  const heap = Math.round(progress.heapUsedBytes / 2 ** 20);
-  return (
-    `depth ${progress.depth}: ${plural(progress.frontier, 'new state')}, ${plural(progress.states, 'state')} in all, ` +
-    `${rate.toLocaleString('en-US')} states/s, heap ${heap} MiB`
-  );
-}
-
-/** Writes the bound certificate as lines: one sentence, then the verdicts. */
-export function certificateLines(result: ExploreResult, files: ReadonlyMap<string, WrittenFile>): string[] {
-  const { patches, targets } = patchSetSize(result.set);
-  const bound = result.completedDepth;
-  const lines = [
-    `Every sequence of up to ${plural(bound, 'operation')} over these ${plural(patches, 'patch', 'patches')}` +
-      ` and ${plural(targets, 'target module')} (patch set ${result.set.name}, model ${result.model}): ` +
-      `${plural(result.states, 'distinct state')}, ${plural(result.transitions, 'transition')}.`,
-  ];
-  const memory = result.memory;
-  if (memory) {
-    const mebibytes = (bytes: number): string => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
-    lines.push(
-      `The search stopped before depth ${memory.depth}: it would need about ${mebibytes(memory.estimatedBytes)} of heap ` +
-        `(an estimate), above the limit of ${mebibytes(memory.limitBytes)}. Rerun with --depth ${memory.fittingDepth}, ` +
-        'or raise the limit with NODE_OPTIONS=--max-old-space-size=MiB.',
-    );
-  } else if (result.stopped) {
-    lines.push(`The search stopped before depth ${result.depth}; the certificate covers ${plural(bound, 'operation')} only.`);
-  }
-  const violated = new Set(result.violations.map((v) => v.property));
-  const holding = result.properties.filter((p) => !violated.has(p)).map((p) => p.name);
-  lines.push(`These properties hold: ${holding.length > 0 ? holding.join(', ') : 'none'}.`);
-  for (const found of result.violations) {
-    const file = files.get(found.property.name);
-    lines.push(`Violated: ${found.property.name} (shortest length ${found.ops.length})${file ? `, ${file.path}` : ''}`);
-  }
-  for (const { property, reason } of result.notApplicable) lines.push(`Not applicable: ${property.name} (${reason})`);
-  return lines;
-}
-
-export function coverageLines(coverage: Coverage): string[] {
-  return COVERAGE_KINDS.map((kind) => {
-    const { exercised, never } = coverage[kind];
-    const count = Object.keys(exercised).length;
-    const missing = never.length > 0 ? `; never: ${never.join(', ')}` : '';
-    return `  ${kind}: ${count} exercised${missing}`;
-  });
-}
-
-/** Renders the Markdown section for reports: the certificate and the coverage tables. */
-export function coverageMarkdown(result: ExploreResult, files: ReadonlyMap<string, WrittenFile>): string {
-  const lines = ['## Exhaustive exploration', '', ...certificateLines(result, files).map((line) => `- ${line}`), ''];
-  for (const kind of COVERAGE_KINDS) {
-    const { exercised, never } = result.coverage[kind];
-    lines.push(`### Coverage: ${kind}`, '', '| item | steps |', '|---|---:|');
-    for (const [item, count] of Object.entries(exercised)) lines.push(`| \`${item}\` | ${count} |`);
-    for (const item of never) lines.push(`| \`${item}\` | never |`);
-    lines.push('');
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Serializes the JSON result: counts, verdicts, counterexample paths and coverage. */
-export function resultJson(result: ExploreResult, files: ReadonlyMap<string, WrittenFile>): string {
-  const { patches, targets } = patchSetSize(result.set);
-  const json = {
-    format: 'klpcheck-explore',
-    version: 1,
-    date: new Date().toISOString(),
-    model: result.model,
-    patchSet: result.set.name,
-    patches,
-    targetModules: targets,
-    depth: result.depth,
-    completedDepth: result.completedDepth,
-    stopped: result.stopped,
-    memory: result.memory,
-    states: result.states,
-    transitions: result.transitions,
-    statesPerDepth: result.statesPerDepth,
-    durationMs: Math.round(result.durationMs),
-    holds: result.properties.filter((p) => !result.violations.some((v) => v.property === p)).map((p) => p.name),
-    violated: result.violations.map((v) => ({
-      property: v.property.name,
-      length: v.ops.length,
-      explanation: v.violation.explanation,
-      file: files.get(v.property.name)?.path ?? null,
-    })),
-    notApplicable: result.notApplicable.map(({ property, reason }) => ({ property: property.name, reason })),
-    coverage: result.coverage,
-  };
-  return `${JSON.stringify(json, null, 2)}\n`;
-}
-
 function markdownPath(report: string): string {
   return join(dirname(report), `${basename(report, extname(report))}.md`);
 }
 
-/** Runs `klpcheck explore`; returns 0 once the search ran, whatever it found, and 1 when a file cannot be read or written. */
+/** Exit status of a search whose bound did not fit in memory; its results up to the last depth done are still written. */
+export const EXIT_OUT_OF_MEMORY = 3;
+
+/**
+ * Runs `klpcheck explore`; returns 0 once the search ran, whatever it found,
+ * EXIT_OUT_OF_MEMORY when it stopped because the bound did not fit in the
+ * heap, and 1 when a file cannot be read or written.
+ */
 export async function exploreMain(argv: readonly string[], io: Io): Promise<number> {
-  let command: ExploreCommand | null;
+  let command: ExploreCommand | GeneratedExploreCommand | null;
   try {
-    command = parseExplore(argv);
+    command = parseExploreArguments(argv);
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error;
     io.stderr.write(`klpcheck: ${error.message}\n`);
@@ -302,46 +256,64 @@ export async function exploreMain(argv: readonly string[], io: Io): Promise<numb
     io.stdout.write(`${exploreHelp()}\n`);
     return 0;
   }
+  return command.kind === 'generated' ? await exploreGeneratedSets(command, io) : await exploreOneSet(command, io);
+}
 
+/** Runs `search` with a stop predicate that turns true on SIGINT or once the time limit has passed. */
+async function withStopRequest<T>(timeLimit: number | null, search: (shouldStop: () => boolean) => Promise<T>): Promise<T> {
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;
   };
   process.once('SIGINT', onSigint);
-  const deadline = command.timeLimit === null ? Infinity : performance.now() + command.timeLimit * 1000;
+  const deadline = timeLimit === null ? Infinity : performance.now() + timeLimit * 1000;
+  try {
+    return await search(() => interrupted || performance.now() > deadline);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** Runs `write`; returns false after printing which file could not be written. */
+function writeOutputs(io: Io, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (error) {
+    const path = (error as NodeJS.ErrnoException).path;
+    if (typeof path !== 'string') throw error;
+    io.stderr.write(`klpcheck: failed to write ${path}: ${(error as NodeJS.ErrnoException).code}. Choose another path with --out or --report.\n`);
+    return false;
+  }
+}
+
+async function exploreOneSet(command: ExploreCommand, io: Io): Promise<number> {
   const { patches, targets } = patchSetSize(command.set);
   io.stderr.write(
     `exploring ${command.set.name} (${patches} patches, ${targets} target modules) on ${command.model.name} up to depth ${command.depth}\n`,
   );
-  let result: ExploreResult;
-  try {
+  const result: ExploreResult = await withStopRequest(command.timeLimit, (shouldStop) => {
     const options = {
       model: command.model.name,
       set: command.set,
       properties: command.properties,
       depth: command.depth,
       onProgress: (progress: ExploreProgress) => io.stderr.write(`${progressLine(progress)}\n`),
-      shouldStop: () => interrupted || performance.now() > deadline,
+      shouldStop,
     };
-    result = command.workers > 1 ? await exploreParallel({ ...options, workers: command.workers }) : await explore(options);
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+    return command.workers > 1 ? exploreParallel({ ...options, workers: command.workers }) : explore(options);
+  });
 
   const files = new Map<string, WrittenFile>();
   const markdown = markdownPath(command.report);
-  try {
+  const written = writeOutputs(io, () => {
     for (const found of result.violations) {
       files.set(found.property.name, writeCounterexample(command.out, explorerCounterexampleFile(command.model, result, found)));
     }
     writeFileAtomically(command.report, resultJson(result, files));
     writeFileAtomically(markdown, coverageMarkdown(result, files));
-  } catch (error) {
-    const path = (error as NodeJS.ErrnoException).path;
-    if (typeof path !== 'string') throw error;
-    io.stderr.write(`klpcheck: failed to write ${path}: ${(error as NodeJS.ErrnoException).code}. Choose another path with --out or --report.\n`);
-    return 1;
-  }
+  });
+  if (!written) return 1;
 
   writeLines(io.stdout, [
     ...certificateLines(result, files),
@@ -349,5 +321,45 @@ export async function exploreMain(argv: readonly string[], io: Io): Promise<numb
     ...coverageLines(result.coverage),
     `Wrote ${command.report} and ${markdown} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   ]);
-  return 0;
+  return result.memory ? EXIT_OUT_OF_MEMORY : 0;
+}
+
+async function exploreGeneratedSets(command: GeneratedExploreCommand, io: Io): Promise<number> {
+  io.stderr.write(
+    `exploring ${plural(command.count, 'generated patch set')} (seed ${command.seed}, at most ${command.maxPatches} livepatch ` +
+      `modules and ${command.maxTargets} target modules) on ${command.model.name} up to depth ${command.depth}\n`,
+  );
+  const result = await withStopRequest(command.timeLimit, (shouldStop) =>
+    exploreGenerated({
+      model: command.model.name,
+      count: command.count,
+      maxPatches: command.maxPatches,
+      maxTargets: command.maxTargets,
+      seed: command.seed,
+      properties: command.properties,
+      depth: command.depth,
+      workers: command.workers,
+      shouldStop,
+      onSetExplored: (outcome, total) => io.stderr.write(`${generatedSetLine(outcome, total)}\n`),
+    }),
+  );
+
+  const files = new Map<string, WrittenFile>();
+  const markdown = markdownPath(command.report);
+  const written = writeOutputs(io, () => {
+    for (const { property, outcome, found } of result.violations) {
+      files.set(property.name, writeCounterexample(command.out, explorerCounterexampleFile(command.model, outcome.result, found)));
+    }
+    writeFileAtomically(command.report, generatedResultJson(result, files));
+    writeFileAtomically(markdown, generatedMarkdown(result, files));
+  });
+  if (!written) return 1;
+
+  writeLines(io.stdout, [
+    ...generatedCertificateLines(result, files),
+    'Coverage:',
+    ...coverageLines(result.coverage),
+    `Wrote ${command.report} and ${markdown} in ${(result.durationMs / 1000).toFixed(1)} s.`,
+  ]);
+  return result.outcomes.some((outcome) => outcome.result?.memory) ? EXIT_OUT_OF_MEMORY : 0;
 }

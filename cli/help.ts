@@ -1,5 +1,6 @@
 /** Help text of the klpcheck command and its subcommands. */
 import { COMPARE_RUNS_PER_CHECK_RUN } from '../engine/compare.ts';
+import { DEFAULT_DEPTH_CAP, DEFAULT_ROW_BUDGET_MS, DEFAULT_TOTAL_BUDGET_MS } from '../engine/shrink-quality.ts';
 import { REDESIGN_RUNS_SHARE } from '../engine/sources.ts';
 import type { CommandName, Registry } from './args.ts';
 import { LIMITS } from './args.ts';
@@ -23,7 +24,7 @@ function generalHelp(): string[] {
     '',
     'Exit status: 0 when the command completed (violations are findings, not failures),',
     '1 when a file is malformed, a replay does not reproduce or klpcheck fails,',
-    '2 for usage errors.',
+    '2 for usage errors, 3 when explore stops because its depth bound does not fit in memory.',
     '',
     'Run "klpcheck help COMMAND" (check, compare, replay or explore) for the flags.',
   ];
@@ -45,6 +46,8 @@ function checkHelp(registry: Registry): string[] {
     'The current API runs on the catalogue and generated sets; the redesign runs on its',
     'own catalogue, the translation of every current set, and sets generated for it.',
     'With both models in scope, the run ends with the comparison of "klpcheck compare".',
+    'The report also compares each counterexample with the shortest one the explorer',
+    'finds on its patch set, and lists what the random search never exercised.',
     '',
     'Flags:',
     `  --runs N          sequences per catalogue patch set, and generated patch sets,`,
@@ -60,6 +63,11 @@ function checkHelp(registry: Registry): string[] {
     `  --out DIR         directory for counterexample files; compare files go to DIR/compare`,
     `                    (default ${d.out})`,
     `  --report FILE     path of the Markdown report (default ${d.report})`,
+    '  --no-shrink-quality',
+    '                    skip the shrinking-quality step: for each counterexample, the',
+    '                    explorer searches its patch set for a shortest one, up to the',
+    `                    shrunk length (at most ${DEFAULT_DEPTH_CAP} operations, ${DEFAULT_ROW_BUDGET_MS / 1000} s each,`,
+    `                    ${DEFAULT_TOTAL_BUDGET_MS / 1000} s in all)`,
     '  -h, --help        show this help',
   ];
 }

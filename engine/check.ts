@@ -23,6 +23,7 @@ import {
 import { arbitraryChoices, operationsFromChoices } from './generate-operations.ts';
 import { describePatchSet } from './generate-patch-set.ts';
 import { describeRedesignPatchSet } from './generate-redesign-patch-set.ts';
+import { JobCoverage, mergeSearchCoverage, type SearchCoverage } from './search-coverage.ts';
 import { shrinkViolation } from './shrink.ts';
 import {
   DEFAULT_GENERATED,
@@ -32,7 +33,7 @@ import {
   type PatchSetSource,
 } from './sources.ts';
 
-export { DEFAULT_GENERATED, type GeneratedPatchSets, type ModelSources, type PatchSetSource };
+export { DEFAULT_GENERATED, type GeneratedPatchSets, type ModelSources, type PatchSetSource, type SearchCoverage };
 
 /** Generator of operation sequences: random choices, turned into operations against a model's world. */
 export interface SequenceGenerator<C> {
@@ -184,6 +185,8 @@ export interface CheckResult {
   readonly sources: readonly SourceSummary[];
   /** One per (model, property), in the order of the options' models and properties. */
   readonly pairs: readonly PairResult[];
+  /** Coverage of the sequences the search generated, one per model in the order of the options' models. */
+  readonly coverage: readonly SearchCoverage[];
   readonly durationMs: number;
 }
 
@@ -259,6 +262,8 @@ interface Job {
   readonly seed: number;
   /** Sequences to generate. */
   readonly runs: number;
+  /** Records every sequence the search generates, not those of shrinking. */
+  readonly coverage: JobCoverage;
 }
 
 function errorMessage(error: unknown): { message: string; stack: string | null } {
@@ -303,7 +308,10 @@ function runJob(job: Job, options: CheckOptions, jobs: number): JobOutcome {
     let thrown: unknown;
     try {
       const { trace } = sequences.operationsFromChoices(job.model, input.set, input.choices);
-      if (!firstFailure) steps += trace.steps.length;
+      if (!firstFailure) {
+        steps += trace.steps.length;
+        job.coverage.record(trace);
+      }
       failure = judge(job.property, trace).status === 'violated' ? 'violated' : null;
     } catch (error) {
       failure = 'error';
@@ -496,6 +504,34 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The jobs of one applicable (model, property): one per patch-set source. */
+interface PairJobs {
+  readonly model: Model;
+  readonly property: Property;
+  readonly sources: readonly JobSource[];
+  /** Index of the pair's first job in the whole run. */
+  readonly firstJob: number;
+  /** Jobs of the whole run, for progress events. */
+  readonly jobs: number;
+}
+
+/** Runs the jobs of one pair and returns its verdict, with the coverage recorder of each job. */
+async function runPairJobs(pair: PairJobs, options: CheckOptions): Promise<{ verdict: CheckVerdict; coverage: JobCoverage[] }> {
+  const { model, property } = pair;
+  const runs = modelSources(options, model.name).runs;
+  const outcomes: JobOutcome[] = [];
+  const coverage: JobCoverage[] = [];
+  for (const [offset, { source, arbitrary }] of pair.sources.entries()) {
+    const seed = jobSeed(options.seed, model.name, property.name, source);
+    const job: Job = { index: pair.firstJob + offset, model, property, source, arbitrary, seed, runs, coverage: new JobCoverage(model.name) };
+    outcomes.push(runJob(job, options, pair.jobs));
+    coverage.push(job.coverage);
+    await yieldToEventLoop();
+  }
+  const explored = explorationOf(outcomes, pair.sources, options.maxSteps);
+  return { verdict: withFiles(verdictOf(outcomes, explored), { model, property }, options), coverage };
+}
+
 /** Checks every property of the options on every model, and returns one verdict per (model, property). */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
@@ -506,6 +542,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   options.onProgress?.({ kind: 'start', jobs, pairs: pairs.length, runs: options.runs });
 
   const results: PairResult[] = [];
+  const coverage: JobCoverage[] = [];
   let jobIndex = 0;
   for (const [pairIndex, { model, property }] of pairs.entries()) {
     const pairStarted = performance.now();
@@ -516,15 +553,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       verdict = { status: 'not-applicable', reason: applies };
     } else {
       const sources = sourcesByModel.get(model.name) ?? [];
-      const runs = modelSources(options, model.name).runs;
-      const outcomes: JobOutcome[] = [];
-      for (const { source, arbitrary } of sources) {
-        const seed = jobSeed(options.seed, model.name, property.name, source);
-        outcomes.push(runJob({ index: jobIndex++, model, property, source, arbitrary, seed, runs }, options, jobs));
-        await yieldToEventLoop();
-      }
-      const explored = explorationOf(outcomes, sources, options.maxSteps);
-      verdict = withFiles(verdictOf(outcomes, explored), { model, property }, options);
+      const ran = await runPairJobs({ model, property, sources, firstJob: jobIndex, jobs }, options);
+      jobIndex += sources.length;
+      coverage.push(...ran.coverage);
+      verdict = ran.verdict;
     }
 
     const result: PairResult = { model: model.name, property, verdict, durationMs: performance.now() - pairStarted };
@@ -544,6 +576,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     generated: options.models.some((model) => modelSources(options, model.name).generated.length > 0),
     sources: options.models.map((model) => sourceSummary(options, model.name)),
     pairs: checked,
+    coverage: mergeSearchCoverage(options.models.map((m) => m.name), coverage),
     durationMs: performance.now() - started,
   };
 }

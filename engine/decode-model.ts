@@ -128,8 +128,6 @@ const shadowDtor: Decoder<ShadowDtor> = object({}, { body: code, traceWrapper: b
 
 // Module definitions
 
-const callbackName: Decoder<CallbackName> = literal('pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch');
-
 const callbacks: Decoder<Partial<Record<CallbackName, Code>>> = object(
   {},
   { pre_patch: code, post_patch: code, pre_unpatch: code, post_unpatch: code },

@@ -73,18 +73,30 @@ function allStatesVariant(def: PatchModuleDef, defaults: Record<string, number> 
 // ---------------------------------------------------------------------------
 // Candidates by kind, each in patch set order
 
-function insmodCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
-  const ops: Operation[] = [];
-  for (const def of set.modules) {
-    if (world.modules[def.name]) continue;
-    const defaults = defaultParams(def);
-    ops.push(insmod(def, defaults));
-    if (def.kind !== 'livepatch') continue;
+/** The loads of each module definition; a definition never changes, and operations are readonly. */
+const loadsByDef = new WeakMap<ModuleDef, readonly Operation[]>();
+
+/** The loads of one module: its default parameters, then for a livepatch module each variant. */
+function moduleLoads(def: ModuleDef): readonly Operation[] {
+  const known = loadsByDef.get(def);
+  if (known) return known;
+  const defaults = defaultParams(def);
+  const ops: Operation[] = [insmod(def, defaults)];
+  if (def.kind === 'livepatch') {
     for (const param of variantParams(def)) {
       ops.push(insmod(def, { ...defaults, [param.name]: alternativeValue(param, param.default) }));
     }
     const allStates = allStatesVariant(def, defaults);
     if (allStates) ops.push(insmod(def, allStates));
+  }
+  loadsByDef.set(def, ops);
+  return ops;
+}
+
+function insmodCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
+  const ops: Operation[] = [];
+  for (const def of set.modules) {
+    if (!world.modules[def.name]) ops.push(...moduleLoads(def));
   }
   return ops;
 }
@@ -152,14 +164,24 @@ function parentNumber(prefix: string, name: string): number | undefined {
   return /^[1-9][0-9]*$/.test(digits) ? Number(digits) : undefined;
 }
 
+/** Orders parent names by their number under a prefix, names without one last, then by name. */
+function compareParents(prefix: string, a: string, b: string): number {
+  const byNumber = (parentNumber(prefix, a) ?? Number.MAX_SAFE_INTEGER) - (parentNumber(prefix, b) ?? Number.MAX_SAFE_INTEGER);
+  return byNumber || a.localeCompare(b);
+}
+
 /** Parents a target owns, ordered by their number and then by name. */
 function ownedParents(world: Readonly<World>, object: ObjectName, alive: boolean): string[] {
-  const prefix = parentPrefix(object);
-  const order = (name: string) => parentNumber(prefix, name) ?? Number.MAX_SAFE_INTEGER;
-  return Object.entries(world.parents)
-    .filter(([, parent]) => parent.owner === object && parent.alive === alive)
-    .map(([name]) => name)
-    .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  const names: string[] = [];
+  for (const name in world.parents) {
+    const parent = world.parents[name]!;
+    if (parent.owner === object && parent.alive === alive) names.push(name);
+  }
+  if (names.length > 1) {
+    const prefix = parentPrefix(object);
+    names.sort((a, b) => compareParents(prefix, a, b));
+  }
+  return names;
 }
 
 /** Returns a parent name no object of the world has had: one past the highest number used with the prefix. */
@@ -186,11 +208,12 @@ function callCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
   const ops: Operation[] = [];
   const tasks = taskStates(world);
   for (const object of loadedTargets(set, world)) {
+    const functions = targetFunctions(set, object);
+    if (functions.length === 0) continue;
     const live = ownedParents(world, object, true);
-    const dead = ownedParents(world, object, false);
-    for (const func of targetFunctions(set, object)) {
-      const parents = func.role === 'create' ? [freshParent(world, object), ...dead.slice(0, 1)] : live;
-      for (const parent of parents) {
+    const created = functions.some((func) => func.role === 'create') ? createParents(world, object) : [];
+    for (const func of functions) {
+      for (const parent of func.role === 'create' ? created : live) {
         for (const task of tasks) {
           ops.push(
             task === undefined
@@ -204,40 +227,61 @@ function callCandidates(set: PatchSet, world: Readonly<World>): Operation[] {
   return ops;
 }
 
+/** Parents a create function is called for: a fresh one, and the first dead one to model address reuse. */
+function createParents(world: Readonly<World>, object: ObjectName): string[] {
+  const dead = ownedParents(world, object, false);
+  return dead.length > 0 ? [freshParent(world, object), dead[0]!] : [freshParent(world, object)];
+}
+
+/** Tells whether callCandidates lists anything, without listing: a loaded target with a create function or a live parent. */
+function hasCallCandidates(set: PatchSet, world: Readonly<World>): boolean {
+  for (const object of loadedTargets(set, world)) {
+    const functions = targetFunctions(set, object);
+    if (functions.length === 0) continue;
+    if (functions.some((func) => func.role === 'create')) return true;
+    for (const name in world.parents) {
+      const parent = world.parents[name]!;
+      if (parent.owner === object && parent.alive) return true;
+    }
+  }
+  return false;
+}
+
 // ---------------------------------------------------------------------------
 // Public lists
 
 /** Candidates of one kind, and how many of the choice slots that pick a kind go to it. */
-interface CandidateGroup {
+interface CandidateKind {
   readonly weight: number;
-  readonly ops: Operation[];
+  list(set: PatchSet, world: Readonly<World>): Operation[];
+  /** Tells whether the list is not empty; defaults to listing. */
+  any?(set: PatchSet, world: Readonly<World>): boolean;
 }
 
 /**
- * Lists the operations that make sense in a world, one list per kind in a
- * fixed order. The kinds are loads of modules not loaded (with parameter
- * variants), removals the kernel allows, `enabled` writes, `force` on the
- * transition patch, parameter writes, pending transition and free work, and
- * function calls.
+ * The kinds of operations that make sense in a world, in a fixed order: loads
+ * of modules not loaded (with parameter variants), removals the kernel
+ * allows, `enabled` writes, `force` on the transition patch, parameter
+ * writes, pending transition and free work, and function calls.
  * Some of them can still fail, such as a load refused as incompatible or busy
  * or a failing pre_patch, and runs explore exactly those outcomes.
  */
-function candidateGroups(set: PatchSet, world: Readonly<World>): CandidateGroup[] {
-  return [
-    { weight: 2, ops: insmodCandidates(set, world) },
-    { weight: 2, ops: rmmodCandidates(set, world) },
-    { weight: 2, ops: enabledWrites(set, world) },
-    // Force pins the patch modules for good, so it is drawn less often.
-    { weight: 1, ops: forceWrites(set, world) },
-    { weight: 1, ops: paramWrites(set, world) },
-    { weight: 2, ops: workItems(set, world) },
-    { weight: 4, ops: callCandidates(set, world) },
-  ];
-}
+const CANDIDATE_KINDS: readonly CandidateKind[] = [
+  { weight: 2, list: insmodCandidates },
+  { weight: 2, list: rmmodCandidates },
+  { weight: 2, list: enabledWrites },
+  // Force pins the patch modules for good, so it is drawn less often.
+  { weight: 1, list: forceWrites },
+  { weight: 1, list: paramWrites },
+  { weight: 2, list: workItems },
+  { weight: 4, list: callCandidates, any: hasCallCandidates },
+];
 
-/** Returns the operations that make sense in a world (see candidateGroups); the same set and world give the same list. */
+/** Returns the operations that make sense in a world (see CANDIDATE_KINDS); the same set and world give the same list. */
 export function candidateOperations(set: PatchSet, world: Readonly<World>): Operation[] {
-  return candidateGroups(set, world).flatMap((group) => group.ops);
+  const ops: Operation[] = [];
+  for (const kind of CANDIDATE_KINDS) ops.push(...kind.list(set, world));
+  return ops;
 }
 
 /**
@@ -250,7 +294,7 @@ export function candidateOperations(set: PatchSet, world: Readonly<World>): Oper
 export function refusedOperations(set: PatchSet, world: Readonly<World>): Operation[] {
   const ops: Operation[] = [];
   for (const def of set.modules) {
-    if (world.modules[def.name]) ops.push(insmod(def, defaultParams(def)));
+    if (world.modules[def.name]) ops.push(moduleLoads(def)[0]!);
   }
   for (const def of patchModules(set)) {
     if (world.modules[def.name] && isLivepatchInUse(world, def.name)) ops.push({ type: 'rmmod', module: def.name });
@@ -281,21 +325,37 @@ export function operationFromChoice(set: PatchSet, world: Readonly<World>, choic
   if (!Number.isSafeInteger(choice) || choice < 0) {
     throw new RangeError(`a choice must be a non-negative safe integer, got ${choice}`);
   }
-  const kindSlots = candidateGroups(set, world).flatMap((group) =>
-    group.ops.length > 0 ? Array<Operation[]>(group.weight).fill(group.ops) : [],
-  );
-  const refused = refusedOperations(set, world);
+  const { slots, lists } = kindSlots(set, world);
   const round = Math.floor(choice / REFUSED_EVERY);
   const slot = choice % REFUSED_EVERY;
   const refusedSlot = slot === REFUSED_EVERY - 1;
 
-  if (kindSlots.length === 0 || (refusedSlot && refused.length > 0)) {
-    return refused[round % refused.length] ?? { type: 'transition_work' };
+  if (slots.length === 0 || refusedSlot) {
+    const refused = refusedOperations(set, world);
+    if (slots.length === 0 || refused.length > 0) return refused[round % refused.length] ?? { type: 'transition_work' };
   }
   // Number the choices outside the refused slot without gaps.
   const candidate = round * (REFUSED_EVERY - 1) + (refusedSlot ? 0 : slot);
-  const ops = kindSlots[candidate % kindSlots.length]!;
-  return ops[Math.floor(candidate / kindSlots.length) % ops.length]!;
+  const kind = slots[candidate % slots.length]!;
+  const ops = lists[kind] ?? CANDIDATE_KINDS[kind]!.list(set, world);
+  return ops[Math.floor(candidate / slots.length) % ops.length]!;
+}
+
+/**
+ * The choice slots of the kinds with candidates, each kind repeated by its
+ * weight, and the lists built to find out which kinds have candidates. A kind
+ * that can tell without listing is listed only when a choice picks it.
+ */
+function kindSlots(set: PatchSet, world: Readonly<World>): { slots: number[]; lists: (Operation[] | undefined)[] } {
+  const slots: number[] = [];
+  const lists: (Operation[] | undefined)[] = [];
+  CANDIDATE_KINDS.forEach((kind, index) => {
+    const list = kind.any ? undefined : kind.list(set, world);
+    lists.push(list);
+    const any = list ? list.length > 0 : kind.any!(set, world);
+    for (let i = 0; any && i < kind.weight; i++) slots.push(index);
+  });
+  return { slots, lists };
 }
 
 /** Runs of up to maxSteps choices, with lengths spread over the whole range. */

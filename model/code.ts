@@ -141,37 +141,48 @@ export interface ShadowDtor {
   readonly traceWrapper?: boolean;
 }
 
+const NO_IDS: ReadonlySet<number> = new Set();
+/** Ids per piece of code; code is never changed once defined, so an answer stays true. */
+const idsByCode = new WeakMap<Code, ReadonlySet<number>>();
+
 /** Ids of the shadow variables a piece of code touches, in any branch. */
-export function shadowIdsUsed(code: Code | undefined): Set<number> {
-  const ids = new Set<number>();
-  const visit = (stmts: Code | undefined): void => {
-    for (const stmt of stmts ?? []) {
-      switch (stmt.op) {
-        case 'shadowAlloc':
-        case 'shadowGetOrAlloc':
-          ids.add(stmt.id);
-          visit(stmt.onNull);
-          break;
-        case 'shadowGet':
-        case 'shadowFree':
-        case 'shadowFreeAll':
-        case 'shadowWriteText':
-        case 'varSaveShadow':
-        case 'varRestoreShadow':
-          ids.add(stmt.id);
-          if (stmt.op === 'shadowWriteText') visit(stmt.onNull);
-          break;
-        case 'if':
-          visit(stmt.then);
-          visit(stmt.else);
-          break;
-        default:
-          break;
-      }
-    }
-  };
-  visit(code);
+export function shadowIdsUsed(code: Code | undefined): ReadonlySet<number> {
+  if (!code) return NO_IDS;
+  let ids = idsByCode.get(code);
+  if (!ids) {
+    const found = new Set<number>();
+    collectShadowIds(code, found);
+    ids = found;
+    idsByCode.set(code, ids);
+  }
   return ids;
+}
+
+function collectShadowIds(stmts: Code | undefined, ids: Set<number>): void {
+  for (const stmt of stmts ?? []) {
+    switch (stmt.op) {
+      case 'shadowAlloc':
+      case 'shadowGetOrAlloc':
+        ids.add(stmt.id);
+        collectShadowIds(stmt.onNull, ids);
+        break;
+      case 'shadowGet':
+      case 'shadowFree':
+      case 'shadowFreeAll':
+      case 'shadowWriteText':
+      case 'varSaveShadow':
+      case 'varRestoreShadow':
+        ids.add(stmt.id);
+        if (stmt.op === 'shadowWriteText') collectShadowIds(stmt.onNull, ids);
+        break;
+      case 'if':
+        collectShadowIds(stmt.then, ids);
+        collectShadowIds(stmt.else, ids);
+        break;
+      default:
+        break;
+    }
+  }
 }
 
 /** Ids whose shadow variables a piece of code can free, in any branch, with the freed object if fixed. */

@@ -147,8 +147,18 @@ export interface PatchSet {
   readonly systemVariables: Readonly<Record<string, number>>;
 }
 
+/** Modules of a set by name, the first of each name; rebuilt when the module list is replaced or grows. */
+const moduleIndexes = new WeakMap<PatchSet, { readonly modules: readonly ModuleDef[]; readonly length: number; readonly byName: Map<string, ModuleDef> }>();
+
 export function findModule(set: PatchSet, name: string): ModuleDef | undefined {
-  return set.modules.find((m) => m.name === name);
+  let index = moduleIndexes.get(set);
+  if (!index || index.modules !== set.modules || index.length !== set.modules.length) {
+    const byName = new Map<string, ModuleDef>();
+    for (const module of set.modules) if (!byName.has(module.name)) byName.set(module.name, module);
+    index = { modules: set.modules, length: set.modules.length, byName };
+    moduleIndexes.set(set, index);
+  }
+  return index.byName.get(name);
 }
 
 export function patchModules(set: PatchSet): PatchModuleDef[] {

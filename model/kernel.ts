@@ -7,11 +7,38 @@ import { findModule } from './definition.ts';
 import type { KernelEvent, KlpMessage } from './events.ts';
 import type { ModuleName, PatchId } from './ids.ts';
 import type { PatchInstance, World } from './world.ts';
+import { cloneWorld } from './world.ts';
 
 export interface Kernel {
   readonly set: PatchSet;
   readonly world: World;
   readonly events: KernelEvent[];
+}
+
+/**
+ * The Kernel of one step, whose world is copied from the step's input the
+ * first time an action reads or writes it. A step whose actions only add
+ * events, such as a refusal or a no-op, copies nothing and ends with the
+ * input world itself.
+ */
+export class StepKernel implements Kernel {
+  readonly events: KernelEvent[] = [];
+  private copy: World | undefined;
+
+  constructor(
+    readonly set: PatchSet,
+    private readonly input: Readonly<World>,
+  ) {}
+
+  get world(): World {
+    this.copy ??= cloneWorld(this.input);
+    return this.copy;
+  }
+
+  /** The world after the step: the copy when an action touched the world, else the unchanged input. */
+  result(): Readonly<World> {
+    return this.copy ?? this.input;
+  }
 }
 
 export function emit(k: Kernel, event: KernelEvent): void {

@@ -12,7 +12,7 @@
  * post_unpatch_enabled. For such objects, that flag in the world after each
  * step shows whether the silent pre_patch happened.
  */
-import type { CallbackName } from '../model/definition.ts';
+import type { CallbackName, PatchSet } from '../model/definition.ts';
 import type { KernelEvent } from '../model/events.ts';
 import type { ObjectName, PatchId } from '../model/ids.ts';
 import { objectLabel } from '../model/ids.ts';
@@ -25,6 +25,8 @@ import { objectCallbacks } from './reachability.ts';
 export type PairPhase = 'Unloaded' | 'PrePatched' | 'Live' | 'PreUnpatched' | 'Done';
 
 export interface PairRecord {
+  readonly patch: PatchId;
+  readonly object: ObjectName;
   /** Every state the pair can be in, given that undefined callbacks run silently. */
   readonly phases: readonly PairPhase[];
   /** Step of the last pre_patch that returned 0, if one was seen. */
@@ -48,33 +50,70 @@ function pairKey(patch: PatchId, object: ObjectName): string {
   return `${patch}|${objectLabel(object)}`;
 }
 
+/** Callbacks per patch set, patch instance and object name. */
+const callbacksBySet = new WeakMap<PatchSet, Map<PatchId, Map<ObjectName, Defined>>>();
+
+/**
+ * The callbacks an object of a patch defines: those of the first object of
+ * that name in the definition of the patch's module. A patch instance lists
+ * its static objects in definition order, so this is the object that
+ * objectCallbacks finds in every world, before and after klp_free_objects.
+ */
+function definedCallbacks(set: PatchSet, patch: PatchId, object: ObjectName): Defined {
+  let byPatch = callbacksBySet.get(set);
+  if (!byPatch) {
+    byPatch = new Map();
+    callbacksBySet.set(set, byPatch);
+  }
+  let byObject = byPatch.get(patch);
+  if (!byObject) {
+    byObject = new Map();
+    byPatch.set(patch, byObject);
+  }
+  let defined = byObject.get(object);
+  if (!defined) {
+    defined = objectCallbacks(set, [], patch, object);
+    byObject.set(object, defined);
+  }
+  return defined;
+}
+
+const PHASE_ORDER: readonly PairPhase[] = ['Unloaded', 'PrePatched', 'Live', 'PreUnpatched', 'Done'];
+const BIT: Readonly<Record<PairPhase, number>> = { Unloaded: 1, PrePatched: 2, Live: 4, PreUnpatched: 8, Done: 16 };
+/** The phases of each set of phases written as bits, in PHASE_ORDER; shared and never changed. */
+const PHASES_OF_MASK: readonly (readonly PairPhase[])[] = Array.from({ length: 32 }, (_, mask) =>
+  PHASE_ORDER.filter((phase) => (mask & BIT[phase]) !== 0),
+);
+
+function maskOf(phases: readonly PairPhase[]): number {
+  let mask = 0;
+  for (const phase of phases) mask |= BIT[phase];
+  return mask;
+}
+
+/** Adds to a set of phases, as bits, the moves of one undefined callback; returns the grown set. */
+function silentMoves(mask: number, defined: Defined, moduleObject: boolean): number {
+  let result = mask;
+  const fresh = (mask & BIT.Unloaded) !== 0 || (moduleObject && (mask & BIT.Done) !== 0);
+  const prepared = (mask & (BIT.PrePatched | BIT.PreUnpatched)) !== 0;
+  if (fresh && !defined.pre_patch) result |= BIT.PrePatched;
+  if (prepared && !defined.post_patch) result |= BIT.Live;
+  if ((mask & BIT.Live) !== 0 && !defined.pre_unpatch) result |= BIT.PreUnpatched;
+  if (prepared && !defined.post_unpatch) result |= BIT.Done;
+  return result;
+}
+
 /**
  * Adds the states reachable without an event: the moves of callbacks the
  * object does not define. A module object's Done behaves like Unloaded,
  * because a later load of its target module starts with pre_patch again.
  */
-function closure(phases: readonly PairPhase[], defined: Defined, moduleObject: boolean): PairPhase[] {
-  const result = new Set(phases);
-  let grew = true;
-  while (grew) {
-    const size = result.size;
-    for (const phase of [...result]) {
-      const fresh = phase === 'Unloaded' || (phase === 'Done' && moduleObject);
-      if (fresh && !defined.pre_patch) result.add('PrePatched');
-      if ((phase === 'PrePatched' || phase === 'PreUnpatched') && !defined.post_patch) result.add('Live');
-      if (phase === 'Live' && !defined.pre_unpatch) result.add('PreUnpatched');
-      if ((phase === 'PrePatched' || phase === 'PreUnpatched') && !defined.post_unpatch) result.add('Done');
-    }
-    grew = result.size !== size;
+function closure(phases: readonly PairPhase[], defined: Defined, moduleObject: boolean): readonly PairPhase[] {
+  let mask = maskOf(phases);
+  for (let grown = silentMoves(mask, defined, moduleObject); grown !== mask; grown = silentMoves(mask, defined, moduleObject)) {
+    mask = grown;
   }
-  return sortPhases(result);
-}
-
-const PHASE_ORDER: readonly PairPhase[] = ['Unloaded', 'PrePatched', 'Live', 'PreUnpatched', 'Done'];
-
-function sortPhases(phases: Iterable<PairPhase>): PairPhase[] {
-  const present = new Set(phases);
-  return PHASE_ORDER.filter((phase) => present.has(phase));
+  return PHASES_OF_MASK[mask]!;
 }
 
 /** The state after one callback from one state, or undefined when the machine has no such move. */
@@ -153,19 +192,19 @@ function handleCallback(
     };
   }
 
-  const defined = objectCallbacks(context.set, [step.before, step.after], event.patch, event.object);
+  const defined = definedCallbacks(context.set, event.patch, event.object);
   const moduleObject = event.object !== null;
   const key = pairKey(event.patch, event.object);
   const record = scan.pairs[key];
   const phases = closure(record?.phases ?? ['Unloaded'], defined, moduleObject);
   const ret = event.ret ?? 0;
 
-  const next = new Set<PairPhase>();
+  let next = 0;
   for (const phase of phases) {
     const to = move(phase, event.callback, ret, moduleObject);
-    if (to) next.add(to);
+    if (to) next |= BIT[to];
   }
-  if (next.size === 0) {
+  if (next === 0) {
     return {
       explanation: `${label}: ${refusalReason(event.callback, phases)}`,
       steps: involvedSteps(record?.opened, record?.last, step.index),
@@ -173,20 +212,20 @@ function handleCallback(
   }
 
   const opened = event.callback === 'pre_patch' && ret === 0 ? step.index : (record?.opened ?? null);
-  scan.pairs[key] = { phases: closure([...next], defined, moduleObject), opened, last: step.index };
+  const phasesAfter = closure(PHASES_OF_MASK[next]!, defined, moduleObject);
+  scan.pairs[key] = { patch: event.patch, object: event.object, phases: phasesAfter, opened, last: step.index };
   return undefined;
 }
 
 function handlePatchFreed(scan: Scan, patch: PatchId, step: TraceStep, context: PropertyContext): Violation | undefined {
-  for (const [key, record] of Object.entries(scan.pairs)) {
-    if (!key.startsWith(`${patch}|`)) continue;
-    const objectName = key.slice(patch.length + 1);
-    const object: ObjectName = objectName === 'vmlinux' ? null : (objectName as ObjectName);
-    const defined = objectCallbacks(context.set, [step.before, step.after], patch, object);
+  for (const key in scan.pairs) {
+    const record = scan.pairs[key]!;
+    if (record.patch !== patch) continue;
+    const defined = definedCallbacks(context.set, patch, record.object);
     if (definitelyOpen(record.phases, defined)) {
       return {
         explanation:
-          `unpaired callbacks: ${patchLabel(step.after, patch)} was freed while a callback pair of its ${objectName} object was still open, ` +
+          `unpaired callbacks: ${patchLabel(step.after, patch)} was freed while a callback pair of its ${objectLabel(record.object)} object was still open, ` +
           `because ${unpairedReason(record.phases, defined)}`,
         steps: involvedSteps(record.opened, record.last, step.index),
       };
@@ -202,16 +241,15 @@ function handlePatchFreed(scan: Scan, patch: PatchId, step: TraceStep, context: 
  * module notifier's pre_unpatch and post_unpatch must have closed their pairs.
  */
 function checkUnloadedModules(scan: Scan, step: TraceStep, context: PropertyContext): Violation | undefined {
-  for (const [key, record] of Object.entries(scan.pairs)) {
-    const separator = key.lastIndexOf('|');
-    const patch = key.slice(0, separator) as PatchId;
-    const objectName = key.slice(separator + 1);
-    if (objectName === 'vmlinux' || step.after.modules[objectName]?.kind === 'target') continue;
-    const defined = objectCallbacks(context.set, [step.before, step.after], patch, objectName as ObjectName);
+  for (const key in scan.pairs) {
+    const record = scan.pairs[key]!;
+    const object = record.object;
+    if (object === null || step.after.modules[object]?.kind === 'target') continue;
+    const defined = definedCallbacks(context.set, record.patch, object);
     if (definitelyOpen(record.phases, defined)) {
       return {
         explanation:
-          `unpaired callbacks: target module ${objectName} is gone but the pair of ${patchLabel(step.after, patch)} ` +
+          `unpaired callbacks: target module ${object} is gone but the pair of ${patchLabel(step.after, record.patch)} ` +
           `for it is open, because ${unpairedReason(record.phases, defined)}`,
         steps: involvedSteps(record.opened, record.last, step.index),
       };
@@ -226,20 +264,22 @@ function checkUnloadedModules(scan: Scan, step: TraceStep, context: PropertyCont
  * when no callback is defined: set means a pair is open, clear means none is.
  */
 function narrowBySilentPrePatch(scan: Scan, step: TraceStep, context: PropertyContext): void {
-  for (const patch of Object.values(step.after.patches)) {
+  const patches = step.after.patches;
+  for (const id in patches) {
+    const patch = patches[id]!;
     for (const object of patch.objects) {
       if (object.dynamic) continue;
+      const defined = definedCallbacks(context.set, patch.id, object.name);
+      if (defined.pre_patch) continue;
       const key = pairKey(patch.id, object.name);
       const record = scan.pairs[key];
       if (!record && !object.postUnpatchEnabled) continue;
-      const defined = objectCallbacks(context.set, [step.after], patch.id, object.name);
-      if (defined.pre_patch) continue;
       const phases = closure(record?.phases ?? ['Unloaded'], defined, object.name !== null);
       const narrowed = phases.filter((phase) => OPEN.includes(phase) === object.postUnpatchEnabled);
       if (narrowed.length === 0 || narrowed.length === phases.length) continue;
       const wasClosed = phases.some((phase) => !OPEN.includes(phase));
       const opened = object.postUnpatchEnabled && wasClosed ? step.index : (record?.opened ?? null);
-      scan.pairs[key] = { phases: narrowed, opened, last: record?.last ?? step.index };
+      scan.pairs[key] = { patch: patch.id, object: object.name, phases: narrowed, opened, last: record?.last ?? step.index };
     }
   }
 }

@@ -66,15 +66,25 @@ export function runnableCode(set: PatchSet, world: Readonly<World>): RunnableCod
 
 /** The first runnable function version whose code touches shadow id `id` in any branch. */
 export function runnableUserOf(set: PatchSet, world: Readonly<World>, id: number): RunnableCode | undefined {
+  if (!runnableShadowIds(set, world).has(id)) return undefined;
   return runnableCode(set, world).find((runnable) => shadowIdsUsed(runnable.code).has(id));
 }
 
+/**
+ * Shadow ids of the runnable code of each world a property asked about. A
+ * world never changes once a step has returned it, so an answer stays true.
+ */
+const runnableIdsByWorld = new WeakMap<Readonly<World>, { readonly set: PatchSet; readonly ids: ReadonlySet<number> }>();
+
 /** Collects the shadow ids that some runnable function version touches, in any branch. */
-export function runnableShadowIds(set: PatchSet, world: Readonly<World>): Set<number> {
+export function runnableShadowIds(set: PatchSet, world: Readonly<World>): ReadonlySet<number> {
+  const known = runnableIdsByWorld.get(world);
+  if (known?.set === set) return known.ids;
   const ids = new Set<number>();
   for (const runnable of runnableCode(set, world)) {
     for (const id of shadowIdsUsed(runnable.code)) ids.add(id);
   }
+  runnableIdsByWorld.set(world, { set, ids });
   return ids;
 }
 

@@ -49,7 +49,7 @@ export const shadowLeak: Property<ShadowHistory> = {
   fingerprint: () => null,
   check(state, step, context) {
     const history = updateShadowHistory(state, step);
-    if (step.after.transition) return { state: history };
+    if (step.after.transition || step.after.shadows.length === 0) return { state: history };
 
     // A variable is in use while its parent is alive (or a static address)
     // and some runnable function version touches its id.

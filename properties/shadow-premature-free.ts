@@ -40,17 +40,18 @@ function freeEventOf(events: readonly KernelEvent[], obj: string, id: number): S
  */
 function freedShadows(step: TraceStep): FreedShadow[] {
   const freed = new Map<string, FreedShadow>();
-  const add = (obj: string, id: number): void => {
-    const event = freeEventOf(step.events, obj, id);
-    freed.set(shadowKey(obj, id), event ? { obj, id, event } : { obj, id });
-  };
-  for (const entry of removedShadows(step.before, step.after)) add(entry.obj, entry.id);
+  for (const entry of removedShadows(step.before, step.after)) addFreed(freed, step.events, entry.obj, entry.id);
   for (const event of step.events) {
     if (event.type === 'shadow' && event.op === 'free' && event.obj !== null && event.data !== null) {
-      add(event.obj, event.id);
+      addFreed(freed, step.events, event.obj, event.id);
     }
   }
   return [...freed.values()];
+}
+
+function addFreed(freed: Map<string, FreedShadow>, events: readonly KernelEvent[], obj: string, id: number): void {
+  const event = freeEventOf(events, obj, id);
+  freed.set(shadowKey(obj, id), event ? { obj, id, event } : { obj, id });
 }
 
 function checkFreed(

@@ -22,20 +22,35 @@ function entryIdentity(entry: Readonly<ShadowEntry>): string {
   return `${shadowKey(entry.obj, entry.id)}|${entry.data}`;
 }
 
+/** Tells whether two shadow tables hold the same variables, with the same data pointers, in the same order. */
+function sameShadows(before: readonly ShadowEntry[], after: readonly ShadowEntry[]): boolean {
+  if (before === after) return true;
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i]!;
+    const b = after[i]!;
+    if (a.obj !== b.obj || a.id !== b.id || a.data !== b.data) return false;
+  }
+  return true;
+}
+
 /** Shadow variables present before the step and gone (or replaced by a new allocation) after it. */
 export function removedShadows(before: Readonly<World>, after: Readonly<World>): ShadowEntry[] {
+  if (sameShadows(before.shadows, after.shadows)) return [];
   const remaining = new Set(after.shadows.map(entryIdentity));
   return before.shadows.filter((entry) => !remaining.has(entryIdentity(entry)));
 }
 
 /** Shadow variables present after the step that were not present before it. */
 export function addedShadows(before: Readonly<World>, after: Readonly<World>): ShadowEntry[] {
+  if (sameShadows(before.shadows, after.shadows)) return [];
   const existing = new Set(before.shadows.map(entryIdentity));
   return after.shadows.filter((entry) => !existing.has(entryIdentity(entry)));
 }
 
 /** Folds one step into the history: new variables get this step, removed ones are dropped. */
 export function updateShadowHistory(history: ShadowHistory, step: TraceStep): ShadowHistory {
+  if (isUnchanged(history, step)) return history;
   const allocated: Record<string, number> = {};
   const added = new Set(addedShadows(step.before, step.after).map((entry) => shadowKey(entry.obj, entry.id)));
   for (const entry of step.after.shadows) {
@@ -54,4 +69,17 @@ export function updateShadowHistory(history: ShadowHistory, step: TraceStep): Sh
     }
   }
   return { allocated, parentReleased };
+}
+
+/**
+ * Tells whether a step leaves the history as it is: the same shadow table, no
+ * parent released, and a history that dates exactly the variables of the table.
+ */
+function isUnchanged(history: ShadowHistory, step: TraceStep): boolean {
+  if (!sameShadows(step.before.shadows, step.after.shadows)) return false;
+  if (Object.keys(history.allocated).length !== step.after.shadows.length) return false;
+  for (const event of step.events) {
+    if (event.type === 'parent' && event.op === 'release') return false;
+  }
+  return true;
 }

@@ -6,18 +6,23 @@
  * content hash.
  */
 import type { CheckResult, Counterexample, EngineError, PairResult, SourceSummary } from '../engine/check.ts';
-import { sourceLabel, verdictChanges, type VerdictChange } from '../engine/check.ts';
+import { sourceLabel } from '../engine/check.ts';
 import { deviatingModules } from '../engine/classify.ts';
 import type { CompareResult } from '../engine/compare.ts';
 import { describePatchSet } from '../engine/generate-patch-set.ts';
 import { describeRedesignPatchSet } from '../engine/generate-redesign-patch-set.ts';
+import type { ShrinkQualityResult } from '../engine/shrink-quality.ts';
 import { MODELLING_ASSUMPTIONS } from '../model/assumptions.ts';
 import { REDESIGN_ASSUMPTIONS } from '../model/redesign/assumptions.ts';
 import type { ModelName } from '../model/trace.ts';
 import type { Property } from '../properties/property.ts';
-import { compareMarkdown, DESIGN_LABELS, effectLines } from './compare.ts';
+import { compareMarkdown, effectLines } from './compare.ts';
+import { searchCoverageSection } from './coverage.ts';
+import { changesSection } from './design-changes.ts';
 import { renderKernelLog } from './kernel-log.ts';
+import { cell, code, modelLabel } from './markdown.ts';
 import { describeOperation } from './operations.ts';
+import { shrinkQualitySection } from './shrink-quality.ts';
 import {
   CLASSIFICATION_LABELS,
   formatCount,
@@ -26,122 +31,10 @@ import {
   replayCommand,
   rerunCommand,
   shortestCounterexample,
-  verdictCell,
 } from './terminal.ts';
-
-/** Escapes the characters that would break a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-function code(text: string): string {
-  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
-}
 
 function fenced(lines: readonly string[]): string[] {
   return ['```text', ...(lines.length > 0 ? lines : ['(no lines)']), '```'];
-}
-
-function modelLabel(model: ModelName): string {
-  return model === 'current' || model === 'redesign' ? DESIGN_LABELS[model] : model;
-}
-
-// What the redesign changes
-
-/** Names the kinds of counterexample a violated pair has, and the size of the shortest, as "API flaw, 4 operations". */
-function violationText(pair: PairResult): string {
-  const verdict = pair.verdict;
-  if (verdict.status !== 'violated') return verdictCell(verdict);
-  const kinds = verdict.counterexamples.map((c) => CLASSIFICATION_LABELS[c.classification]).join(' and ');
-  const shortest = shortestCounterexample(verdict.counterexamples);
-  return `${kinds}, shortest counterexample ${plural(shortest.ops.length, 'operation')}`;
-}
-
-function changeLine(change: VerdictChange, violated: PairResult, holding: PairResult): string {
-  const explored = holding.verdict.status === 'holds' ? holding.verdict.explored : null;
-  const holds = explored
-    ? `holds on the ${modelLabel(holding.model)} in ${formatCount(explored.sequences)} sequences`
-    : `holds on the ${modelLabel(holding.model)}`;
-  return `- ${code(change.property.name)}: violated on the ${modelLabel(violated.model)} (${violationText(violated)}); ${holds}.`;
-}
-
-function flawLine(change: VerdictChange): string {
-  return (
-    `- ${code(change.property.name)}: on the ${modelLabel('current')} ${violationText(change.current)}; ` +
-    `on the ${modelLabel('redesign')} ${violationText(change.redesign)}.`
-  );
-}
-
-/**
- * The comparison's verdict divergences: the same patch set and operations,
- * violating a property on one design and not on the other.
- */
-function splitLines(comparison: CompareResult): string[] {
-  const line = (violatedIn: 'current' | 'redesign') => {
-    const splits = comparison.verdictSplits.filter((s) => s.violatedIn === violatedIn);
-    if (splits.length === 0) return ['- none in this run'];
-    return splits.map(
-      (s) =>
-        `- ${code(s.property)}: in ${plural(s.sequences, 'sequence')} of ${formatCount(comparison.sequences)}, ` +
-        `${formatCount(s.independentSequences)} of them before any operation's result differed between the designs ` +
-        '(in the others the split may only follow a load one design rejected)',
-    );
-  };
-  return [
-    '**The same operations, judged on both designs** (from the comparison below: each sequence runs on both designs, the redesign on the translated patch set):',
-    '',
-    'These sequences come from the comparison\'s own generator, so a property can be listed here for a design although the matrix shows it holding there: the main search of that property did not meet such a sequence. The comparison stores one example per divergence class, not one per property.',
-    '',
-    `Violated on the ${modelLabel('current')} and holding on the ${modelLabel('redesign')}, that is, current-API violations the redesign removes for those sequences:`,
-    '',
-    ...line('current'),
-    '',
-    `Violated on the ${modelLabel('redesign')} and holding on the ${modelLabel('current')}:`,
-    '',
-    ...line('redesign'),
-    '',
-  ];
-}
-
-function changesSection(result: CheckResult, comparison: CompareResult | null): string[] {
-  const hasBoth = result.models.includes('current') && result.models.includes('redesign');
-  if (!hasBoth) return [];
-  const changes = verdictChanges(result);
-  const shared = result.pairs.filter((p) => p.model === 'current' && p.verdict.status !== 'not-applicable').filter((p) =>
-    result.pairs.some((q) => q.model === 'redesign' && q.property.name === p.property.name && q.verdict.status !== 'not-applicable'),
-  );
-  const lines = [
-    '## What the redesign changes',
-    '',
-    `Computed from the verdicts below, for the ${plural(shared.length, 'property', 'properties')} that apply to both designs.`,
-    '',
-    '**Current-API violations the redesign removes in every sequence of this run** (violated on the current API, holding on the redesign):',
-    '',
-    ...(changes.removed.length > 0 ? changes.removed.map((c) => changeLine(c, c.current, c.redesign)) : ['- none in this run']),
-    '',
-    '**Violations the redesign introduces** (holding on the current API, violated on the redesign in this run):',
-    '',
-    ...(changes.introduced.length > 0 ? changes.introduced.map((c) => changeLine(c, c.redesign, c.current)) : ['- none in this run']),
-    '',
-    '**API flaws the redesign turns into author errors** (violated on both; an API flaw on the current API, only author errors on the redesign):',
-    '',
-    ...(changes.flawsRemoved.length > 0 ? changes.flawsRemoved.map(flawLine) : ['- none in this run']),
-    '',
-    '**API flaws of the redesign where the current API needs an author error** (violated on both; only author errors on the current API):',
-    '',
-    ...(changes.flawsIntroduced.length > 0 ? changes.flawsIntroduced.map(flawLine) : ['- none in this run']),
-    '',
-  ];
-  if (comparison) {
-    lines.push(...splitLines(comparison));
-    const shown = comparison.classes.filter((c) => c.sequences > 0).map((c) => code(c.class));
-    lines.push(
-      `The comparison below ran ${plural(comparison.sequences, 'sequence')} on both designs and showed ` +
-        `${shown.length} of ${comparison.classes.length} classes of divergence${shown.length > 0 ? `: ${shown.join(', ')}` : ''}.`,
-      '',
-    );
-  }
-  return lines;
 }
 
 // What was run
@@ -370,18 +263,22 @@ const HOW_TO_READ = [
   '- **ERROR** means the model or the property threw an exception, which is a bug in klpcheck.',
   '- Steps count from 0: step 0 is the first operation, and explanations name steps the same way. The kernel log is what dmesg would show for those operations, with the commands a kselftest would echo.',
   '- Each counterexample file replays with the command under it; replay shows the kernel log, every property\'s verdict and whether the stored verdict is reproduced.',
+  '- **Shrinking quality** compares each counterexample\'s length with the shortest one the explorer finds on the same patch set and model; a ratio above 1.00 means a shorter sequence exists, and a DISCREPANCY means the explorer cannot reach the counterexample within its length.',
+  '- **Coverage of the random search** lists, per model, the operations, refusals, callback call sites, control states and chart transitions that no sequence of the search exercised.',
   '- The comparison runs one generated current-API patch set per sequence on the current API and its translation on the redesign. Each class lists how many sequences showed it, and a minimised example that `compare --replay` reruns.',
   '',
 ];
 
-function timingSection(result: CheckResult, comparison: CompareResult | null): string[] {
+function timingSection(result: CheckResult, comparison: CompareResult | null, quality: ShrinkQualityResult | null): string[] {
+  const total = result.durationMs + (comparison?.durationMs ?? 0) + (quality?.durationMs ?? 0);
   const lines = [
     '## Timings (these vary between runs)',
     '',
-    `Total: ${formatDuration(result.durationMs + (comparison?.durationMs ?? 0))}`,
+    `Total: ${formatDuration(total)}`,
     '',
     ...result.pairs.map((pair) => `- ${pair.property.name} on ${pair.model}: ${formatDuration(pair.durationMs)}`),
   ];
+  if (quality) lines.push(`- shrinking quality: ${formatDuration(quality.durationMs)}`);
   if (comparison) lines.push(`- comparison of the designs: ${formatDuration(comparison.durationMs)}`);
   lines.push('');
   return lines;
@@ -391,8 +288,15 @@ function joinReport(lines: readonly string[]): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-/** Renders the whole Markdown summary of a check run, ending with a newline. */
-export function renderReport(result: CheckResult, comparison: CompareResult | null = null): string {
+/**
+ * Renders the whole Markdown summary of a check run, ending with a newline.
+ * A null `shrinkQuality` means the run skipped that step.
+ */
+export function renderReport(
+  result: CheckResult,
+  comparison: CompareResult | null = null,
+  shrinkQuality: ShrinkQualityResult | null = null,
+): string {
   const properties = result.pairs
     .map((pair) => pair.property)
     .filter((property, index, all) => all.findIndex((p) => p.name === property.name) === index);
@@ -404,10 +308,12 @@ export function renderReport(result: CheckResult, comparison: CompareResult | nu
     ...verdictSection(result),
     ...propertySection(properties),
     ...findingsSection(result),
+    ...shrinkQualitySection(shrinkQuality),
+    ...searchCoverageSection(result.coverage),
     ...(comparison ? compareMarkdown(comparison) : []),
     ...assumptionsSection(result.models),
     ...HOW_TO_READ,
-    ...timingSection(result, comparison),
+    ...timingSection(result, comparison, shrinkQuality),
   ]);
 }
 

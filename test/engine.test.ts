@@ -26,29 +26,19 @@ import { arbitraryRedesignPatchSet, REDESIGN_AUTHOR_PRACTICES } from '../engine/
 import { compareEvents, replayFile } from '../engine/replay.ts';
 import { shrinkViolation, violatingRun } from '../engine/shrink.ts';
 import { defaultSources, redesignRuns, translatedForRedesign, translatedSources } from '../engine/sources.ts';
-import { CATALOGUE, catalogueSet } from '../model/catalogue/index.ts';
+import { CATALOGUE } from '../model/catalogue/index.ts';
 import { shadowIdsUsed } from '../model/code.ts';
 import type { PatchModuleDef, PatchSet, StateDef } from '../model/definition.ts';
 import { MODELS } from '../model/index.ts';
 import type { Operation } from '../model/operations.ts';
 import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
 import type { Model } from '../model/trace.ts';
-import { ALL_PROPERTIES, findProperty } from '../properties/index.ts';
+import { ALL_PROPERTIES } from '../properties/index.ts';
 import type { Property } from '../properties/property.ts';
+import { catalogue, property } from './lookup.ts';
 
 const current = MODELS.current as Model;
 
-function catalogue(name: string): PatchSet {
-  const set = catalogueSet(name);
-  if (!set) throw new Error(`catalogue patch set ${name} is missing`);
-  return set;
-}
-
-function property(name: string): Property {
-  const found = findProperty(name);
-  if (!found) throw new Error(`property ${name} is missing`);
-  return found;
-}
 
 /** Violated as soon as any patch finishes a patching transition: easy to hit, with a known minimum. */
 const noPatchingCompletes: Property<null> = {

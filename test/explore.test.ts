@@ -12,9 +12,10 @@ import { benchPatchSet } from '../bench/patch-set.ts';
 import { operationsFromChoices } from '../engine/generate-operations.ts';
 import { explorerCounterexampleFile } from '../engine/explore/counterexample.ts';
 import { coverageFromTraces } from '../engine/explore/coverage.ts';
-import { CHART_IMPLEMENTATIONS, estimateNextDepth, explore } from '../engine/explore/explore.ts';
+import { CHART_IMPLEMENTATIONS, checkMemory, explore } from '../engine/explore/explore.ts';
 import { exploreParallel } from '../engine/explore/parallel.ts';
-import { FINGERPRINTED_FIELDS, renameCanonically, StateFingerprinter } from '../engine/explore/fingerprint.ts';
+import { Renamer } from '../engine/explore/canonical-text.ts';
+import { FINGERPRINTED_FIELDS, StateFingerprinter } from '../engine/explore/fingerprint.ts';
 import { SELFTEST_CALLBACKS } from '../model/catalogue/selftest-callbacks.ts';
 import { currentModel } from '../model/current/index.ts';
 import type { Operation } from '../model/operations.ts';
@@ -127,7 +128,7 @@ describe('canonical fingerprints', () => {
 
   test('renaming follows first appearance', () => {
     const pattern = /\b(?:(demo)#\d+|(shadow|buf)\d+)\b/g;
-    expect(renameCanonically('["demo#4","shadow9","demo#2","demo#4","buf3"]', pattern)).toBe(
+    expect('["demo#4","shadow9","demo#2","demo#4","buf3"]'.replace(pattern, new Renamer().replace)).toBe(
       '["demo#1","shadow1","demo#2","demo#1","buf2"]',
     );
   });
@@ -195,19 +196,34 @@ describe('parallel explorer', () => {
 });
 
 describe('memory estimate', () => {
-  const summary = { depth: 5, maxDepth: 9, newStates: 1000, previousNewStates: 100, states: 1200, heapUsedBytes: 50 * 2 ** 20 };
+  const MiB = 2 ** 20;
+  const summary = { depth: 5, maxDepth: 9, newStates: 1000, previousNewStates: 100, states: 1200, heapUsedBytes: 50 * MiB };
+  // 10,000 new states at depth 6, each frontier state costing what one costs now (50 MiB / 1,000), plus their fingerprints.
+  const nextDepthBytes = Math.round(50 * MiB + 10_000 * 160 + (10_000 * 50 * MiB) / 1000);
 
-  test('grows by the last ratio', () => {
-    const estimate = estimateNextDepth(summary);
-    // 10,000 new states at 50 KiB each, on top of the 50 MiB in use, plus their fingerprints.
-    expect(estimate.depth).toBe(6);
-    expect(estimate.estimatedBytes).toBe(50 * 2 ** 20 + 10_000 * 50 * 2 ** 20 / 1000 + 10_000 * 160);
+  test('stops when the next depth would not fit, and names the depth that fits as the last one', () => {
+    const estimate = checkMemory(summary, nextDepthBytes - 1);
+    expect(estimate).toMatchObject({ depth: 6, estimatedBytes: nextDepthBytes, extrapolated: false, fittingDepth: 6 });
   });
 
-  test('last depth keeps fingerprints only', () => {
-    const estimate = estimateNextDepth({ ...summary, maxDepth: 6 });
-    expect(estimate.estimatedBytes).toBe(50 * 2 ** 20 + 10_000 * 160);
-    expect(estimate.fittingDepth).toBe(6);
+  test('the last depth keeps fingerprints only', () => {
+    expect(checkMemory({ ...summary, maxDepth: 6 }, 50 * MiB + 10_000 * 160)).toBeNull();
+    expect(checkMemory({ ...summary, maxDepth: 6 }, 50 * MiB + 10_000 * 160 - 1)?.depth).toBe(6);
+  });
+
+  test('stops early when the whole bound, extrapolated, is far above the limit', () => {
+    const limit = 4 * nextDepthBytes;
+    const estimate = checkMemory(summary, limit);
+    expect(estimate?.extrapolated).toBe(true);
+    expect(estimate?.depth).toBe(9);
+    expect(estimate?.estimatedBytes).toBeGreaterThan(2 * limit);
+    // Depth 7 as the last depth expands the 10,000 worlds of depth 6 (about 0.5 GiB) and fits; depth 8
+    // expands the 100,000 worlds of depth 7 (about 5 GiB) and does not.
+    expect(estimate?.fittingDepth).toBe(7);
+  });
+
+  test('goes on when the bound fits', () => {
+    expect(checkMemory(summary, 100 * 2 ** 30)).toBeNull();
   });
 });
 
@@ -247,12 +263,18 @@ describe('cloneWorld', () => {
     return found;
   }
 
-  test('copy equals and shares nothing', () => {
+  test('copy equals and shares only objects whose fields are all readonly', () => {
     const world = finalWorld([...SHADOW_RUN, { type: 'insmod', module: 'klp_gen_b', params: { replace: 0 } }]);
     const copy = cloneWorld(world);
     expect(copy).toEqual(structuredClone(world));
+    const readonlyObjects = new Set<object>([
+      ...Object.values(world.funcStacks).flat(),
+      ...Object.values(world.systemVariables).flatMap((variable) => (variable.changedBy ? [variable.changedBy] : [])),
+    ]);
+    expect(Object.values(world.funcStacks).flat().length).toBeGreaterThan(0);
     const original = objectsOf(world);
-    for (const object of objectsOf(copy)) expect(original.has(object)).toBe(false);
+    const shared = [...objectsOf(copy)].filter((object) => original.has(object));
+    expect(shared.filter((object) => !readonlyObjects.has(object))).toEqual([]);
   });
 });
 
@@ -312,14 +334,32 @@ describe('klpcheck explore', () => {
     const report = join(dir, 'explore.json');
     const run = spawnSync(
       process.execPath,
-      ['bin/klpcheck.mjs', 'explore', '--set', 'bench-3-patches-2-targets', '--depth', '12', '--time-limit', '2', '--report', report, '--out', dir],
+      ['bin/klpcheck.mjs', 'explore', '--set', 'bench-3-patches-2-targets', '--depth', '9', '--time-limit', '2', '--report', report, '--out', dir],
       { cwd: ROOT, encoding: 'utf8', timeout: 110_000 },
     );
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('The search stopped before depth 12');
+    expect(run.stdout).toContain('The search stopped before depth 9');
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.stopped).toBe(true);
-    expect(json.completedDepth).toBeLessThan(12);
+    expect(json.completedDepth).toBeLessThan(9);
+  });
+
+  test('a bound too large for the heap stops early, names a depth that fits and exits 3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klpcheck-explore-'));
+    const report = join(dir, 'explore.json');
+    const run = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=150', 'bin/klpcheck.mjs', 'explore', '--set', 'bench-3-patches-2-targets', '--depth', '14', '--report', report, '--out', dir],
+      { cwd: ROOT, encoding: 'utf8', timeout: 110_000 },
+    );
+    expect(run.status).toBe(3);
+    const stopped = /The search stopped after depth (\d+): depth 14 would need about [\d,]+ MiB of heap \(extrapolated from the depths done\)/.exec(run.stdout);
+    expect(stopped, run.stdout).not.toBeNull();
+    expect(Number(stopped?.[1])).toBeLessThan(8);
+    const fits = /Depth (\d+) fits: rerun with --depth \1/.exec(run.stdout);
+    expect(Number(fits?.[1])).toBeGreaterThanOrEqual(Number(stopped?.[1]));
+    expect(Number(fits?.[1])).toBeLessThan(14);
+    expect(JSON.parse(readFileSync(report, 'utf8')).stopped).toBe(true);
   });
 
   test('rejects a missing patch set', () => {

@@ -35,6 +35,9 @@ export interface FrontierNode {
   readonly monitors: readonly unknown[];
   /** Index of the state in the search's parent links. */
   readonly index: number;
+  /** The state's fingerprint and the JSON text of its monitor fingerprints, when known. */
+  readonly fingerprint?: string;
+  readonly monitorsJson?: string;
 }
 
 export interface Successor {
@@ -51,35 +54,79 @@ export function successorOperations(set: PatchSet, world: Readonly<World>): Oper
   return [...candidateOperations(set, world), ...refusedOperations(set, world)];
 }
 
+/**
+ * The monitor states of the checked properties along one branch: advancing
+ * them over a step judges it, and their fingerprints join the world's in the
+ * state's fingerprint. The explorer and the benchmark's baselines share it, so
+ * that all of them judge and merge states the same way.
+ */
+export class MonitorBank {
+  private readonly fingerprinter: StateFingerprinter;
+
+  constructor(
+    private readonly checked: readonly Property[],
+    private readonly context: PropertyContext,
+  ) {
+    this.fingerprinter = new StateFingerprinter(context.set);
+  }
+
+  initial(): unknown[] {
+    return this.checked.map((property) => property.init(this.context));
+  }
+
+  /** Judges one step with every property still checked; a violated property's monitor becomes VIOLATED. */
+  advance(monitors: readonly unknown[], step: TraceStep): { monitors: unknown[]; violations: { property: Property; violation: Violation }[] } {
+    const violations: { property: Property; violation: Violation }[] = [];
+    const next = monitors.map((monitor, i) => {
+      if (monitor === VIOLATED) return VIOLATED;
+      const property = this.checked[i] as Property;
+      const judged = property.check(monitor, step, this.context);
+      if (!judged.violation) return judged.state;
+      violations.push({ property, violation: judged.violation });
+      return VIOLATED;
+    });
+    return { monitors: next, violations };
+  }
+
+  /** The JSON text of the monitors' fingerprints, the part of a state's fingerprint they add. */
+  monitorsJson(monitors: readonly unknown[]): string {
+    return JSON.stringify(monitors.map((state, i) => (state === VIOLATED ? 'violated' : monitorFingerprint(this.checked[i] as Property, state))));
+  }
+
+  fingerprint(control: string, world: Readonly<World>, monitors: readonly unknown[]): string {
+    return this.fingerprinter.fingerprintText(control, world, this.monitorsJson(monitors));
+  }
+
+  /** The fingerprint of a state, given the JSON text of its monitor fingerprints. */
+  fingerprintWith(control: string, world: Readonly<World>, monitorsJson: string): string {
+    return this.fingerprinter.fingerprintText(control, world, monitorsJson);
+  }
+}
+
 /** Expands states of one model and patch set, judging the checked properties. */
 export class Expander {
   readonly coverage: CoverageRecorder;
   private readonly impl: ChartImplementation;
-  private readonly context: PropertyContext;
-  private readonly fingerprinter: StateFingerprinter;
+  private readonly bank: MonitorBank;
 
   constructor(
     model: ModelName,
     private readonly set: PatchSet,
-    private readonly checked: readonly Property[],
+    checked: readonly Property[],
   ) {
     this.impl = CHART_IMPLEMENTATIONS[model];
-    this.context = { model, set };
-    this.fingerprinter = new StateFingerprinter(set);
+    this.bank = new MonitorBank(checked, { model, set });
     this.coverage = new CoverageRecorder(this.impl);
-  }
-
-  private fingerprintOf(control: string, world: World, monitors: readonly unknown[]): string {
-    const parts = monitors.map((state, i) => (state === VIOLATED ? 'violated' : monitorFingerprint(this.checked[i] as Property, state)));
-    return this.fingerprinter.fingerprint(control, world, parts);
   }
 
   /** Returns the initial state, at index 0, and its fingerprint; the caller records its control state for coverage. */
   initialNode(): { node: FrontierNode; fingerprint: string } {
     const world = initialWorld(this.set);
     const control = this.impl.controlState(world);
-    const monitors = this.checked.map((property) => property.init(this.context));
-    return { node: { world, control, monitors, index: 0 }, fingerprint: this.fingerprintOf(control, world, monitors) };
+    const monitors = this.bank.initial();
+    const monitorsJson = this.bank.monitorsJson(monitors);
+    const fingerprint = this.bank.fingerprintWith(control, world, monitorsJson);
+    return { node: { world, control, monitors, index: 0, fingerprint, monitorsJson }, fingerprint };
   }
 
   /** Yields the successors of a state reached in `depth - 1` operations, in the order of successorOperations. */
@@ -88,19 +135,12 @@ export class Expander {
       const { world, events, state, taken } = interpretStep(this.impl, this.set, node.world, op);
       this.coverage.record(node.control, op, events, state, taken);
       const step: TraceStep = { index: depth - 1, op, before: node.world, after: world, events };
-
-      const violations: { property: Property; violation: Violation }[] = [];
-      const monitors = node.monitors.map((monitor, i) => {
-        if (monitor === VIOLATED) return VIOLATED;
-        const property = this.checked[i] as Property;
-        const judged = property.check(monitor, step, this.context);
-        if (!judged.violation) return judged.state;
-        violations.push({ property, violation: judged.violation });
-        return VIOLATED;
-      });
-
-      const fingerprint = this.fingerprintOf(state, world, monitors);
-      yield { op, node: { world, control: state, monitors, index: node.index }, fingerprint, violations };
+      const { monitors, violations } = this.bank.advance(node.monitors, step);
+      const monitorsJson = this.bank.monitorsJson(monitors);
+      // A step that left the world untouched (a refusal or a no-op) leads back to its own state unless a monitor moved.
+      const unchanged = world === node.world && state === node.control && monitorsJson === node.monitorsJson;
+      const fingerprint = unchanged && node.fingerprint ? node.fingerprint : this.bank.fingerprintWith(state, world, monitorsJson);
+      yield { op, node: { world, control: state, monitors, index: node.index, fingerprint, monitorsJson }, fingerprint, violations };
     }
   }
 }

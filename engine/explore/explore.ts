@@ -83,13 +83,16 @@ export interface ExploreResult {
   readonly durationMs: number;
 }
 
-/** The heap the next depth would need, as estimated from the depths done so far. */
+/** The heap a depth would need, as estimated from the depths done so far. */
 export interface MemoryEstimate {
+  /** The depth the estimate is for: the next depth, or the requested bound when an extrapolation already exceeds the limit. */
   readonly depth: number;
   readonly estimatedBytes: number;
   readonly limitBytes: number;
-  /** The largest depth whose estimate fits: the next depth as the last one, when only fingerprints are kept, or the current depth. */
+  /** The largest depth whose estimate fits, when only fingerprints are kept at the last depth; at least the depth completed. */
   readonly fittingDepth: number;
+  /** True when the estimate extrapolates several depths ahead rather than one. */
+  readonly extrapolated: boolean;
 }
 
 /**
@@ -99,17 +102,15 @@ export interface MemoryEstimate {
 const BYTES_PER_VISITED = 160;
 
 /**
- * Estimates the heap needed for the next depth: the heap in use now, plus
- * its new states, which grow by the ratio of the last two depths. Each new
- * state costs the heap in use per current frontier state, unless it is of the
- * last depth and keeps only its fingerprint.
+ * An extrapolation stops the search early only when it exceeds the heap
+ * limit by this factor. New states per depth usually grow more slowly at
+ * greater depths, so the extrapolation tends to overestimate, and the check
+ * of the next depth alone still stops the search in time.
  */
-export function estimateNextDepth(progress: DepthSummary): MemoryEstimate {
-  const limitBytes = getHeapStatistics().heap_size_limit;
-  const estimatedBytes = estimateBytes(progress, progress.depth + 1 === progress.maxDepth);
-  const fitsAsLast = estimateBytes(progress, true) <= limitBytes;
-  return { depth: progress.depth + 1, estimatedBytes, limitBytes, fittingDepth: fitsAsLast ? progress.depth + 1 : progress.depth };
-}
+const EXTRAPOLATION_MARGIN = 2;
+/** Depths and new states an extrapolation needs at least, so that the growth and the cost per state are not dominated by the first depths. */
+const MIN_EXTRAPOLATION_DEPTH = 3;
+const MIN_EXTRAPOLATION_STATES = 1000;
 
 export interface DepthSummary {
   readonly depth: number;
@@ -118,14 +119,54 @@ export interface DepthSummary {
   readonly previousNewStates: number;
   readonly states: number;
   readonly heapUsedBytes: number;
+  /** Heap in use before the search started, which no state accounts for. */
+  readonly startHeapBytes?: number;
 }
 
-function estimateBytes(progress: DepthSummary, last: boolean): number {
+/**
+ * Estimates the heap needed to reach `target`, a depth after the completed
+ * one: the heap in use now, plus the fingerprints of the new states of every
+ * depth up to the target, plus the worlds of the frontier expanded last and,
+ * unless the target is the last depth, of the target's own frontier. New
+ * states per depth grow by the ratio of the last two depths, and each
+ * frontier state costs the heap in use per state of the current frontier.
+ */
+function estimateBytes(progress: DepthSummary, target: number): number {
   const growth = progress.newStates / Math.max(1, progress.previousNewStates);
-  const nextStates = progress.newStates * growth;
-  const perFrontierState = progress.heapUsedBytes / Math.max(1, progress.newStates);
-  const frontierBytes = last ? 0 : nextStates * perFrontierState;
-  return Math.round(progress.heapUsedBytes + frontierBytes + nextStates * BYTES_PER_VISITED);
+  const perFrontierState = (progress.heapUsedBytes - (progress.startHeapBytes ?? 0)) / Math.max(1, progress.newStates);
+  const statesAt = (depth: number): number => progress.newStates * growth ** (depth - progress.depth);
+  let visited = 0;
+  for (let depth = progress.depth + 1; depth <= target; depth++) visited += statesAt(depth);
+  const expanded = target - 1 > progress.depth ? statesAt(target - 1) : 0;
+  const kept = target < progress.maxDepth ? statesAt(target) : 0;
+  return Math.round(progress.heapUsedBytes + visited * BYTES_PER_VISITED + (expanded + kept) * perFrontierState);
+}
+
+/** The largest depth up to the bound whose estimate as the last depth fits the limit; at least the depth completed. */
+function fittingDepth(progress: DepthSummary, limitBytes: number): number {
+  let depth = progress.depth;
+  while (depth < progress.maxDepth && estimateBytes({ ...progress, maxDepth: depth + 1 }, depth + 1) <= limitBytes) depth++;
+  return depth;
+}
+
+/**
+ * Checks after a completed depth whether the search can go on: returns null
+ * when it can, or the estimate that stops it. The search stops when the next
+ * depth would not fit the heap, or, earlier, when the whole bound extrapolated
+ * from the depths done so far exceeds the heap by EXTRAPOLATION_MARGIN.
+ */
+export function checkMemory(progress: DepthSummary, limitBytes = getHeapStatistics().heap_size_limit): MemoryEstimate | null {
+  if (progress.depth >= progress.maxDepth) return null;
+  const next = estimateBytes(progress, progress.depth + 1);
+  if (next > limitBytes) {
+    return { depth: progress.depth + 1, estimatedBytes: next, limitBytes, fittingDepth: fittingDepth(progress, limitBytes), extrapolated: false };
+  }
+  const enough = progress.depth >= MIN_EXTRAPOLATION_DEPTH && progress.newStates >= MIN_EXTRAPOLATION_STATES;
+  const bound = estimateBytes(progress, progress.maxDepth);
+  if (enough && progress.maxDepth > progress.depth + 1 && bound > EXTRAPOLATION_MARGIN * limitBytes) {
+    return { depth: progress.maxDepth, estimatedBytes: bound, limitBytes, fittingDepth: fittingDepth(progress, limitBytes), extrapolated: true };
+  }
+  return null;
 }
 
 /** Parent links of every visited state, to rebuild the path to any of them. */
@@ -168,6 +209,7 @@ export function applicableProperties(options: ExploreOptions) {
 /** Runs the breadth-first search and returns its counts, the shortest violations and the coverage. */
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
+  const startHeapBytes = process.memoryUsage().heapUsed;
   const { checked, notApplicable } = applicableProperties(options);
   const expander = new Expander(options.model, options.set, checked);
   const paths = new PathStore();
@@ -210,20 +252,16 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     statesPerDepth.push(newStates);
     frontier = next;
     const heapUsedBytes = process.memoryUsage().heapUsed;
-    if (depth < options.depth) {
-      const estimate = estimateNextDepth({
-        depth,
-        maxDepth: options.depth,
-        newStates,
-        previousNewStates: statesPerDepth[depth - 1] ?? 1,
-        states: visited.size,
-        heapUsedBytes,
-      });
-      if (estimate.estimatedBytes > estimate.limitBytes) {
-        memory = estimate;
-        stopped = true;
-      }
-    }
+    memory = checkMemory({
+      depth,
+      maxDepth: options.depth,
+      newStates,
+      previousNewStates: statesPerDepth[depth - 1] ?? 1,
+      states: visited.size,
+      heapUsedBytes,
+      startHeapBytes,
+    });
+    if (memory) stopped = true;
     options.onProgress?.({
       depth,
       frontier: newStates,

@@ -8,6 +8,7 @@
 import type { PatchSet } from '../../model/definition.ts';
 import { patchModules } from '../../model/definition.ts';
 import type { PatchInstance, World } from '../../model/world.ts';
+import { CanonicalWriter, Renamer } from './canonical-text.ts';
 
 /**
  * True for an instance whose memory the kernel has freed: released by the free
@@ -28,15 +29,15 @@ export function compareText(a: string, b: string): number {
   return a > b ? 1 : 0;
 }
 
-function sortedRecord<T>(record: Readonly<Record<string, T>>): [string, T][] {
-  return Object.keys(record)
-    .sort()
-    .map((key) => [key, record[key] as T]);
-}
-
 /**
- * Fields of the instances that the compact form below writes out, for the test
- * that fails when a new field is added to World without being fingerprinted.
+ * The compact form of a world, which the canonical text writes out as JSON
+ * (CanonicalWriter): patches that are not freed, sorted by id, each as an
+ * array of its fields, with funcs that are not nops named by their index in
+ * the definition (which fixes old_name and old_sympos) and the enable order
+ * replaced by its rank; then klp_patches, the transition, and the records of
+ * the world as sorted [key, value] entry lists. The naming counters are left
+ * out. These are the instance fields it writes, for the test that fails when
+ * a new field is added to World without being fingerprinted.
  */
 export const FINGERPRINTED_FIELDS = {
   patch: ['enableOrder', 'enabled', 'forced', 'id', 'module', 'objects', 'phase', 'replace', 'states'],
@@ -44,60 +45,6 @@ export const FINGERPRINTED_FIELDS = {
   func: ['defIndex', 'nop', 'oldName', 'patched', 'sympos', 'transition'],
   state: ['blockDisable', 'data', 'defIndex', 'id', 'isShadow', 'prePatchSucceeded', 'version'],
 } as const;
-
-/**
- * Writes a patch instance as arrays. A func that is not a nop is named by its index
- * in the definition, which fixes its old_name and old_sympos; a nop keeps both.
- * Enable orders become ranks, since only their order is compared.
- */
-function compactPatch(patch: Readonly<PatchInstance>, rank: number): unknown[] {
-  return [
-    patch.id,
-    patch.module,
-    patch.replace,
-    rank,
-    patch.enabled,
-    patch.forced,
-    patch.phase,
-    patch.objects.map((object) => [
-      object.name,
-      object.dynamic,
-      object.defIndex,
-      object.loaded,
-      object.patched,
-      object.postUnpatchEnabled,
-      object.funcs.map((func) =>
-        func.nop ? [func.oldName, func.sympos, func.patched, func.transition] : [func.defIndex, func.patched, func.transition],
-      ),
-    ]),
-    patch.states.map((state) => [state.id, state.version, state.data, state.blockDisable, state.isShadow, state.prePatchSucceeded, state.defIndex]),
-  ];
-}
-
-/** Returns the world without its naming counters and freed instances, with records as sorted entry lists. */
-function canonicalWorld(world: Readonly<World>): unknown {
-  const unfreed = Object.values(world.patches).filter((patch) => !isFreedInstance(world, patch));
-  const orders = unfreed
-    .map((patch) => patch.enableOrder)
-    .filter((order) => order >= 0)
-    .sort((a, b) => a - b);
-  const patches = unfreed
-    .sort((a, b) => compareText(a.id, b.id))
-    .map((patch) => compactPatch(patch, patch.enableOrder < 0 ? -1 : orders.indexOf(patch.enableOrder)));
-  return [
-    patches,
-    world.klpPatches,
-    world.transition,
-    sortedRecord(world.modules),
-    sortedRecord(world.funcStacks),
-    world.shadows,
-    sortedRecord(world.systemVariables),
-    sortedRecord(world.buffers),
-    sortedRecord(world.parents),
-    world.warnedOnce,
-    world.preUnpatchReplacedCalled,
-  ];
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -109,38 +56,11 @@ function escapeRegExp(text: string): string {
  * prefix and the value of `nextPointer`. Naming the modules makes the scan
  * about twice as fast as matching any identifier before `#`.
  */
-function madeUpNamePattern(set: PatchSet): RegExp {
+export function madeUpNamePattern(set: PatchSet): RegExp {
   const modules = patchModules(set).map((def) => escapeRegExp(def.name));
   // `(?!)` never matches, so a set without livepatch modules keeps the group numbering.
   const names = modules.length > 0 ? modules.join('|') : '(?!)';
   return new RegExp(`\\b(?:(${names})#\\d+|(shadow|buf)\\d+)\\b`, 'g');
-}
-
-/**
- * Renames patch ids per module and pointer names, each in order of first
- * appearance. The renaming is one bijection over the whole text, so equal
- * results mean the states are equal up to names that are only compared for
- * equality. A fresh name stays fresh after renaming, because the counters
- * that make new names always exceed every name in use.
- */
-export function renameCanonically(text: string, pattern: RegExp): string {
-  const names = new Map<string, string>();
-  const loadsPerModule = new Map<string, number>();
-  let pointers = 0;
-  return text.replace(pattern, (whole: string, module: string | undefined, prefix: string | undefined) => {
-    let name = names.get(whole);
-    if (name !== undefined) return name;
-    if (module !== undefined) {
-      const load = (loadsPerModule.get(module) ?? 0) + 1;
-      loadsPerModule.set(module, load);
-      name = `${module}#${load}`;
-    } else {
-      pointers += 1;
-      name = `${prefix}${pointers}`;
-    }
-    names.set(whole, name);
-    return name;
-  });
 }
 
 /** Canonical texts and fingerprints of the states of one patch set. */
@@ -151,14 +71,48 @@ export class StateFingerprinter {
     this.pattern = madeUpNamePattern(set);
   }
 
-  /** Returns the canonical text of a state: its control state, its world and the fingerprints of the monitors still checked. */
+  /**
+   * Returns the canonical text of a state: its control state, its world and
+   * the fingerprints of the monitors still checked. The text is that of the
+   * compact form (see FINGERPRINTED_FIELDS) with made-up names renamed, written
+   * directly by CanonicalWriter.
+   */
   canonical(control: string, world: Readonly<World>, monitors: readonly unknown[]): string {
-    return renameCanonically(JSON.stringify([control, canonicalWorld(world), monitors]), this.pattern);
+    return this.canonicalText(control, world, JSON.stringify(monitors));
+  }
+
+  /** Returns the canonical text of a state whose monitor fingerprints are given as their JSON text. */
+  canonicalText(control: string, world: Readonly<World>, monitorsJson: string): string {
+    const writer = new CanonicalWriter(this.pattern, new Renamer());
+    writer.raw('[');
+    writer.string(control);
+    writer.raw(',[[');
+    const unfreed = Object.values(world.patches).filter((patch) => !isFreedInstance(world, patch));
+    const orders = unfreed
+      .map((patch) => patch.enableOrder)
+      .filter((order) => order >= 0)
+      .sort((a, b) => a - b);
+    unfreed.sort((a, b) => compareText(a.id, b.id));
+    unfreed.forEach((patch, i) => {
+      if (i > 0) writer.raw(',');
+      writer.patch(patch, patch.enableOrder < 0 ? -1 : orders.indexOf(patch.enableOrder));
+    });
+    writer.raw('],');
+    writer.worldRest(world);
+    writer.raw('],');
+    writer.json(monitorsJson);
+    writer.raw(']');
+    return writer.result();
   }
 
   /** Returns the fingerprint stored in the visited set: the 64-bit hash of the canonical text. */
   fingerprint(control: string, world: Readonly<World>, monitors: readonly unknown[]): string {
     return hash64(this.canonical(control, world, monitors));
+  }
+
+  /** Returns the fingerprint of a state whose monitor fingerprints are given as their JSON text. */
+  fingerprintText(control: string, world: Readonly<World>, monitorsJson: string): string {
+    return hash64(this.canonicalText(control, world, monitorsJson));
   }
 }
 

@@ -11,7 +11,15 @@ import { Worker } from 'node:worker_threads';
 import type { Property } from '../../properties/property.ts';
 import { CoverageRecorder } from './coverage.ts';
 import { CHART_IMPLEMENTATIONS, Expander } from './expand.ts';
-import { applicableProperties, type ExploreOptions, type ExploreResult, PathStore, type ShortestViolation } from './explore.ts';
+import {
+  applicableProperties,
+  checkMemory,
+  type ExploreOptions,
+  type ExploreResult,
+  type MemoryEstimate,
+  PathStore,
+  type ShortestViolation,
+} from './explore.ts';
 import type { FromWorker, PostedNode, ToWorker, WorkerSetup } from './worker.ts';
 
 /**
@@ -71,6 +79,33 @@ function balance(sizes: readonly number[]): { give: number[]; receive: number[] 
   };
 }
 
+/**
+ * Checks the memory of the workers after a depth: each worker holds an equal
+ * share of the frontier in its own heap, whose limit is that of the main
+ * thread, so the check runs on the fullest worker's heap and share.
+ * NOTE: the fingerprints and parent links sit in the main thread's heap and
+ * are left out; they take BYTES_PER_VISITED per state, far less than a world.
+ */
+function checkWorkerMemory(
+  depth: number,
+  maxDepth: number,
+  newStates: number,
+  statesPerDepth: readonly number[],
+  heaps: readonly number[],
+  startHeapBytes: number,
+): MemoryEstimate | null {
+  const share = (states: number): number => Math.ceil(states / heaps.length);
+  return checkMemory({
+    depth,
+    maxDepth,
+    newStates: share(newStates),
+    previousNewStates: share(statesPerDepth[depth - 1] ?? 1),
+    states: share(newStates),
+    heapUsedBytes: Math.max(...heaps),
+    startHeapBytes,
+  });
+}
+
 /** Runs the breadth-first search of `explore` on `workers` threads. */
 export async function exploreParallel(options: ExploreOptions & { readonly workers: number }): Promise<ExploreResult> {
   const started = performance.now();
@@ -95,6 +130,9 @@ export async function exploreParallel(options: ExploreOptions & { readonly worke
     let completedDepth = 0;
     let stopped = false;
     let frontier = 1;
+    let memory: MemoryEstimate | null = null;
+    // The heap of a worker before it holds any state: about the main thread's before the search.
+    const workerStartHeap = process.memoryUsage().heapUsed;
 
     for (let depth = 1; depth <= options.depth && frontier > 0; depth++) {
       const last = depth === options.depth;
@@ -141,6 +179,7 @@ export async function exploreParallel(options: ExploreOptions & { readonly worke
             return nodes.length > 0 ? handle.request({ kind: 'receive', nodes }, 'received') : Promise.resolve();
           }),
         );
+        memory = checkWorkerMemory(depth, options.depth, fingerprints.length, statesPerDepth, kept.map((reply) => reply.heapUsedBytes), workerStartHeap);
       }
 
       options.onProgress?.({
@@ -151,6 +190,10 @@ export async function exploreParallel(options: ExploreOptions & { readonly worke
         elapsedMs: performance.now() - started,
         heapUsedBytes: process.memoryUsage().heapUsed,
       });
+      if (memory) {
+        stopped = true;
+        break;
+      }
     }
     if (!stopped) completedDepth = options.depth;
 
@@ -164,8 +207,7 @@ export async function exploreParallel(options: ExploreOptions & { readonly worke
       depth: options.depth,
       completedDepth,
       stopped,
-      // NOTE: the parallel search does not estimate memory: the worlds sit in the workers' heaps.
-      memory: null,
+      memory,
       states: visited.size,
       transitions,
       statesPerDepth,

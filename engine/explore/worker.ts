@@ -59,7 +59,7 @@ export type FromWorker =
       /** The first violation of each property in expansion order. */
       readonly violations: readonly { readonly property: number; readonly parent: number; readonly op: Operation; readonly violation: Violation }[];
     }
-  | { readonly kind: 'kept'; readonly given: readonly PostedNode[]; readonly frontier: number }
+  | { readonly kind: 'kept'; readonly given: readonly PostedNode[]; readonly frontier: number; readonly heapUsedBytes: number }
   | { readonly kind: 'received' }
   | { readonly kind: 'finished'; readonly coverage: CoverageCounts };
 
@@ -119,7 +119,7 @@ function run(setup: WorkerSetup, port: NonNullable<typeof parentPort>): void {
       candidates = [];
       const given = next.splice(next.length - message.give, message.give);
       frontier = next;
-      port.postMessage({ kind: 'kept', given: given.map(post), frontier: frontier.length } satisfies FromWorker);
+      port.postMessage({ kind: 'kept', given: given.map(post), frontier: frontier.length, heapUsedBytes: process.memoryUsage().heapUsed } satisfies FromWorker);
     } else if (message.kind === 'receive') {
       frontier.push(...message.nodes.map(unpost));
       port.postMessage({ kind: 'received' } satisfies FromWorker);

@@ -6,10 +6,9 @@
  */
 import type { PatchSet } from '../definition.ts';
 import type { KernelEvent } from '../events.ts';
-import type { Kernel } from '../kernel.ts';
+import { type Kernel, StepKernel } from '../kernel.ts';
 import type { Operation } from '../operations.ts';
 import type { World } from '../world.ts';
-import { cloneWorld } from '../world.ts';
 import type { ChartImplementation, ChartNode, ChartTransition } from './chart.ts';
 
 interface Located {
@@ -44,11 +43,45 @@ function select(
   return undefined;
 }
 
-function locate(impl: ChartImplementation, path: readonly string[], world: Readonly<World>, op: Operation, set: PatchSet): Located | undefined {
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const source = path.slice(0, depth);
-    const transition = select(impl, nodeAt(impl.chart, source).on?.[op.type], world, op, set);
-    if (transition) return { transition, source };
+/** The handlers of one operation in one control state: from the deepest node up to the root, each with its node's path. */
+interface Handler {
+  readonly transitions: readonly ChartTransition[];
+  readonly source: readonly string[];
+}
+
+/**
+ * Handlers per chart, by control state and operation type. The chart is never
+ * changed once built, so the lookups of a control state and operation are
+ * made once per process.
+ */
+const handlersByChart = new WeakMap<ChartNode, Map<string, readonly Handler[]>>();
+
+function handlersOf(root: ChartNode, control: string, type: Operation['type']): readonly Handler[] {
+  let table = handlersByChart.get(root);
+  if (!table) {
+    table = new Map();
+    handlersByChart.set(root, table);
+  }
+  const key = `${control} ${type}`;
+  let handlers = table.get(key);
+  if (!handlers) {
+    const path = control.split('.');
+    const found: Handler[] = [];
+    for (let depth = path.length; depth >= 0; depth -= 1) {
+      const source = path.slice(0, depth);
+      const transitions = nodeAt(root, source).on?.[type];
+      if (transitions) found.push({ transitions, source });
+    }
+    handlers = found;
+    table.set(key, handlers);
+  }
+  return handlers;
+}
+
+function locate(impl: ChartImplementation, control: string, world: Readonly<World>, op: Operation, set: PatchSet): Located | undefined {
+  for (const handler of handlersOf(impl.chart, control, op.type)) {
+    const transition = select(impl, handler.transitions, world, op, set);
+    if (transition) return { transition, source: handler.source };
   }
   return undefined;
 }
@@ -80,12 +113,13 @@ export interface InterpretedStep {
 
 /** Runs one step: the operation, then any eventless transitions of the state it leads to. */
 export function interpretStep(impl: ChartImplementation, set: PatchSet, world: Readonly<World>, op: Operation): InterpretedStep {
-  const k: Kernel = { set, world: cloneWorld(world), events: [] };
-  let path = impl.controlState(world).split('.');
+  const k = new StepKernel(set, world);
+  const control = impl.controlState(world);
+  let path = control.split('.');
   const taken: string[] = [];
 
-  const located = locate(impl, path, world, op, set);
-  if (!located) throw new Error(`internal: state ${path.join('.')} does not handle ${op.type}`);
+  const located = locate(impl, control, world, op, set);
+  if (!located) throw new Error(`internal: state ${control} does not handle ${op.type}`);
   runActions(impl, k, located.transition, op);
   taken.push(located.transition.guard ?? `${op.type}:default`);
   if (located.transition.target) path = resolveLeaf(impl.chart, [...located.source.slice(0, -1), ...located.transition.target.split('.')]);
@@ -97,5 +131,5 @@ export function interpretStep(impl: ChartImplementation, set: PatchSet, world: R
     if (!next.target) break;
     path = resolveLeaf(impl.chart, [...path.slice(0, -1), ...next.target.split('.')]);
   }
-  return { world: k.world, events: k.events, state: path.join('.'), taken };
+  return { world: k.result(), events: k.events, state: path.join('.'), taken };
 }

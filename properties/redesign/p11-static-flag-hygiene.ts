@@ -7,7 +7,6 @@
  * klp_states_post_patch_replaced on a revert or cancel. The one check of it in
  * the code, in klp_states_pre_unpatch_replaced, WARNs when it is already set.
  */
-import type { TraceStep } from '../../model/trace.ts';
 import { involvedSteps, patchLabel } from '../describe.ts';
 import type { Property, Violation } from '../property.ts';
 

@@ -21,7 +21,7 @@ import { shadowPrematureFree } from '../../properties/shadow-premature-free.ts';
 import { stateDataLifetime } from '../../properties/state-data-lifetime.ts';
 import { structure } from '../../properties/structure.ts';
 import { systemStateConsistency } from '../../properties/system-state-consistency.ts';
-import { ALL_CALLBACKS, VMLINUX, livepatch, mod, patchSet, target } from './fixtures.ts';
+import { VMLINUX, livepatch, mod, patchSet, target } from './fixtures.ts';
 
 // Operations as the selftest helpers perform them: loading a livepatch and
 // disabling it wait for the transition, and disabling also waits for the free work.
