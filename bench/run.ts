@@ -16,9 +16,15 @@
  * 5. The default exhaustive run: depth 8, all properties.
  *
  * Rates are per CPU second of this process, so that other load on the machine
- * does not change them. Flags: --quick uses smaller bounds, for a smoke run.
+ * does not change them.
+ *
+ * Flags: --quick uses smaller bounds, for a smoke run; --only LIST runs some
+ * sections (steps, search, graph, random, shrink, full); --graph-depths LIST
+ * sets the depths of the getAdjacencyMap comparison (default 4,5,6,7; depth 8
+ * needs about 7 GB of heap and ten minutes).
  */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { explore, type ExploreResult } from '../engine/explore/explore.ts';
 import { operationsFromChoices } from '../engine/generate-operations.ts';
 import { buildMachine, XstateStepper } from '../model/chart/xstate.ts';
@@ -34,10 +40,45 @@ import { BENCH_SET_NAME, benchPatchSet } from './patch-set.ts';
 import { plainStep } from './plain-step.ts';
 import { compareShrinking, shrinkLines } from './shrink-quality.ts';
 
-const quick = process.argv.includes('--quick');
+const SECTIONS = ['steps', 'search', 'graph', 'random', 'shrink', 'full'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface BenchFlags {
+  readonly quick: boolean;
+  readonly sections: ReadonlySet<Section>;
+  readonly graphDepths: readonly number[] | null;
+}
+
+function usage(message: string): never {
+  console.error(`bench: ${message}`);
+  console.error('usage: npm run bench -- [--quick] [--only steps,search,graph,random,shrink,full] [--graph-depths 4,5,6,7]');
+  process.exit(2);
+}
+
+function parseBenchFlags(argv: readonly string[]): BenchFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { quick: { type: 'boolean' }, only: { type: 'string' }, 'graph-depths': { type: 'string' } } });
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  const only = parsed.values.only?.split(',').map((name) => name.trim()) ?? [...SECTIONS];
+  for (const name of only) {
+    if (!(SECTIONS as readonly string[]).includes(name)) usage(`unknown section "${name}" in --only; sections are ${SECTIONS.join(', ')}`);
+  }
+  const depthsText = parsed.values['graph-depths'];
+  const graphDepths = depthsText === undefined ? null : depthsText.split(',').map((text) => Number(text.trim()));
+  if (graphDepths?.some((depth) => !Number.isInteger(depth) || depth < 1 || depth > 12)) {
+    usage(`invalid --graph-depths "${depthsText}": give whole numbers from 1 to 12, separated by commas`);
+  }
+  return { quick: parsed.values.quick ?? false, sections: new Set(only as Section[]), graphDepths };
+}
+
+const FLAGS = parseBenchFlags(process.argv.slice(2));
+const quick = FLAGS.quick;
 const BOUNDS = quick
-  ? { sequences: 200, sequenceLength: 30, compareDepth: 4, graphDepths: [3, 4], fullDepth: 5, shrinkRuns: 100 }
-  : { sequences: 2000, sequenceLength: 30, compareDepth: 6, graphDepths: [4, 5, 6], fullDepth: 8, shrinkRuns: 500 };
+  ? { sequences: 200, sequenceLength: 30, compareDepth: 4, graphDepths: FLAGS.graphDepths ?? [3, 4], fullDepth: 5, shrinkRuns: 100 }
+  : { sequences: 2000, sequenceLength: 30, compareDepth: 6, graphDepths: FLAGS.graphDepths ?? [4, 5, 6, 7], fullDepth: 8, shrinkRuns: 500 };
 const CURRENT_PROPERTIES = ALL_PROPERTIES.filter((p) => p.appliesTo('current') === true);
 
 /** A small deterministic generator (mulberry32), so every run steps the same operations. */
@@ -220,7 +261,10 @@ async function searchRates(set: PatchSet, print: Print): Promise<void> {
   print(`depth ${depth}, explorer: ${searchFigures(explorer)}`);
   print(`depth ${depth}, BFS over the plain function: ${searchFigures(plain)} (${sameCount(explorer.value, plain.value)})`);
   print(`explorer at ${Math.round(100 * ratio(explorer, plain))}% of the plain-function BFS in states/s`);
+}
 
+async function graphRates(set: PatchSet, print: Print): Promise<void> {
+  await explorerRun(set, 4, CURRENT_PROPERTIES);
   for (const graphDepth of BOUNDS.graphDepths) {
     const small = await explorerRun(set, graphDepth, CURRENT_PROPERTIES);
     const graph = await measure(() => xstateGraph(set, graphDepth, CURRENT_PROPERTIES));
@@ -231,16 +275,7 @@ async function searchRates(set: PatchSet, print: Print): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const set = benchPatchSet();
-  const choices = sampleChoices();
-  const sequences = sampleSequences(set, choices);
-  const print: Print = (line) => console.log(line);
-  print(`klpcheck bench: patch set ${BENCH_SET_NAME}, model current, Node ${process.version}, ${os.cpus().length} CPUs${quick ? ', --quick' : ''}`);
-
-  await stepRates(set, sequences, print);
-  await searchRates(set, print);
-
+async function randomEngineRate(set: PatchSet, choices: readonly number[][], print: Print): Promise<void> {
   judgedSteps(set, choices.slice(0, 200));
   const judgedRates: number[] = [];
   for (let round = 0; round < STEP_ROUNDS; round++) {
@@ -251,15 +286,38 @@ async function main(): Promise<void> {
     `random engine: ${format(median(judgedRates))} steps/s (median of ${STEP_ROUNDS} rounds of ${format(choices.length)} runs), ` +
       `drawing each operation and judging all ${CURRENT_PROPERTIES.length} properties of the current model on every step`,
   );
+}
 
+async function shrinkQuality(print: Print): Promise<void> {
   const shrinkDepth = BOUNDS.compareDepth;
   const rows = await compareShrinking({ depth: shrinkDepth, runs: BOUNDS.shrinkRuns });
   print(`shrink quality (catalogue sets, ${BOUNDS.shrinkRuns} random runs per set, explorer depth ${shrinkDepth}):`);
   for (const line of shrinkLines(rows, shrinkDepth)) print(line);
+}
 
+async function fullRun(set: PatchSet, print: Print): Promise<void> {
   const full = await explorerRun(set, BOUNDS.fullDepth, CURRENT_PROPERTIES);
   const violated = full.value.violations.map((v) => `${v.property.name} (${v.ops.length})`).join(', ') || 'none';
   print(`exhaustive run, depth ${BOUNDS.fullDepth}: ${searchFigures(full)}; violated: ${violated}`);
+}
+
+async function main(): Promise<void> {
+  const set = benchPatchSet();
+  const choices = sampleChoices();
+  const sequences = sampleSequences(set, choices);
+  const print: Print = (line) => console.log(line);
+  const sections = [...FLAGS.sections].join(', ');
+  print(`klpcheck bench: patch set ${BENCH_SET_NAME}, model current, Node ${process.version}, ${os.cpus().length} CPUs${quick ? ', --quick' : ''}; ${sections}`);
+
+  const run: Record<Section, () => Promise<void>> = {
+    steps: () => stepRates(set, sequences, print),
+    search: () => searchRates(set, print),
+    graph: () => graphRates(set, print),
+    random: () => randomEngineRate(set, choices, print),
+    shrink: () => shrinkQuality(print),
+    full: () => fullRun(set, print),
+  };
+  for (const section of SECTIONS) if (FLAGS.sections.has(section)) await run[section]();
 }
 
 await main();

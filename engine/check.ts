@@ -10,41 +10,23 @@ import fc from 'fast-check';
 import type { PatchSet } from '../model/definition.ts';
 import type { Operation } from '../model/operations.ts';
 import type { Model, ModelName, Trace } from '../model/trace.ts';
-import { judge, type Property, type Violation } from '../properties/property.ts';
-import { classifyViolation } from './classify.ts';
-import {
-  type Classification,
-  COUNTEREXAMPLE_FORMAT,
-  type CounterexampleFile,
-  FORMAT_VERSION,
-  writeCounterexample,
-  type WrittenFile,
-} from './counterexample.ts';
-import { arbitraryChoices, operationsFromChoices } from './generate-operations.ts';
-import { describePatchSet } from './generate-patch-set.ts';
-import { describeRedesignPatchSet } from './generate-redesign-patch-set.ts';
+import type { Property, Violation } from '../properties/property.ts';
+import { DEFAULT_SEQUENCES, type Input, type Job, type JobOutcome, runJob, type SequenceGenerator } from './check-job.ts';
+import { crossCheck, verdictOf, withFiles } from './check-verdict.ts';
+import type { Classification, WrittenFile } from './counterexample.ts';
 import { JobCoverage, mergeSearchCoverage, type SearchCoverage } from './search-coverage.ts';
-import { shrinkViolation } from './shrink.ts';
 import {
   DEFAULT_GENERATED,
   type FixedPatchSet,
   type GeneratedPatchSets,
   type ModelSources,
   type PatchSetSource,
+  sourceLabel,
 } from './sources.ts';
 
-export { DEFAULT_GENERATED, type GeneratedPatchSets, type ModelSources, type PatchSetSource, type SearchCoverage };
-
-/** Generator of operation sequences: random choices, turned into operations against a model's world. */
-export interface SequenceGenerator<C> {
-  arbitraryChoices(maxSteps: number): fc.Arbitrary<C>;
-  operationsFromChoices(model: Model, set: PatchSet, choices: C): { ops: Operation[]; trace: Trace };
-}
-
-export const DEFAULT_SEQUENCES: SequenceGenerator<unknown> = {
-  arbitraryChoices: arbitraryChoices as (maxSteps: number) => fc.Arbitrary<unknown>,
-  operationsFromChoices: operationsFromChoices as SequenceGenerator<unknown>['operationsFromChoices'],
-};
+export { DEFAULT_GENERATED, type GeneratedPatchSets, type ModelSources, type PatchSetSource, type SearchCoverage, sourceLabel };
+export { counterexampleFile, DEFAULT_SEQUENCES, type SequenceGenerator } from './check-job.ts';
+export { type VerdictChange, type VerdictChanges, verdictChanges } from './verdict-changes.ts';
 
 export const DEFAULT_SEED = 42;
 /**
@@ -54,13 +36,6 @@ export const DEFAULT_SEED = 42;
  */
 export const DEFAULT_RUNS = 500;
 export const DEFAULT_MAX_STEPS = 30;
-/**
- * Predicate calls fast-check may spend on shrinking one failure. Later
- * candidates pass without running, which ends fast-check's shrinking; the
- * engine's own shrinker (shrink.ts) then minimises the operations further.
- */
-const MAX_FAST_CHECK_SHRINK_CALLS = 1000;
-
 export interface CheckOptions {
   readonly models: readonly Model[];
   readonly properties: readonly Property[];
@@ -224,10 +199,6 @@ export function hashSeed(text: string): number {
   return hash | 0;
 }
 
-export function sourceLabel(source: PatchSetSource): string {
-  return source.name;
-}
-
 /** Returns the patch sets and runs of one model: its own entry of the options, or the options' shared ones. */
 export function modelSources(options: CheckOptions, model: ModelName): Required<ModelSources> {
   const own = options.sourcesByModel?.[model];
@@ -241,223 +212,6 @@ export function jobSeed(seed: number, model: ModelName, property: string, source
   return hashSeed(`${seed}/${model}/${property}/${sourceLabel(source)}`);
 }
 
-// One job: one property, one model, one source of patch sets
-
-interface Input {
-  readonly set: PatchSet;
-  readonly choices: unknown;
-}
-
-type JobOutcome =
-  | { readonly kind: 'holds'; readonly sequences: number; readonly steps: number }
-  | { readonly kind: 'violated'; readonly sequences: number; readonly steps: number; readonly found: Counterexample }
-  | { readonly kind: 'error'; readonly sequences: number; readonly steps: number; readonly error: EngineError };
-
-interface Job {
-  readonly index: number;
-  readonly model: Model;
-  readonly property: Property;
-  readonly source: PatchSetSource;
-  readonly arbitrary: fc.Arbitrary<Input>;
-  readonly seed: number;
-  /** Sequences to generate. */
-  readonly runs: number;
-  /** Records every sequence the search generates, not those of shrinking. */
-  readonly coverage: JobCoverage;
-}
-
-function errorMessage(error: unknown): { message: string; stack: string | null } {
-  if (error instanceof Error) return { message: error.message, stack: error.stack ?? null };
-  return { message: String(error), stack: null };
-}
-
-/**
- * Runs fast-check on one job. The predicate remembers whether the first
- * failure was a violation or a thrown error, and treats failures of the other
- * kind as passes while shrinking, so fast-check cannot trade one for the other.
- */
-function runJob(job: Job, options: CheckOptions, jobs: number): JobOutcome {
-  const sequences = options.sequences ?? DEFAULT_SEQUENCES;
-  let generated = 0;
-  let steps = 0;
-  let firstFailure: 'violated' | 'error' | null = null;
-  let shrinkCalls = 0;
-  const reportEvery = Math.max(1, Math.floor(job.runs / 20));
-
-  const predicate = (input: Input): boolean => {
-    if (firstFailure) {
-      shrinkCalls++;
-      if (shrinkCalls > MAX_FAST_CHECK_SHRINK_CALLS) return true;
-    } else {
-      generated++;
-      if (generated % reportEvery === 0) {
-        options.onProgress?.({
-          kind: 'job',
-          job: job.index,
-          jobs,
-          model: job.model.name,
-          property: job.property.name,
-          source: job.source,
-          done: generated,
-          runs: job.runs,
-        });
-      }
-    }
-
-    let failure: 'violated' | 'error' | null;
-    let thrown: unknown;
-    try {
-      const { trace } = sequences.operationsFromChoices(job.model, input.set, input.choices);
-      if (!firstFailure) {
-        steps += trace.steps.length;
-        job.coverage.record(trace);
-      }
-      failure = judge(job.property, trace).status === 'violated' ? 'violated' : null;
-    } catch (error) {
-      failure = 'error';
-      thrown = error;
-    }
-
-    if (!failure) return true;
-    if (firstFailure && failure !== firstFailure) return true;
-    firstFailure = failure;
-    if (failure === 'error') throw thrown;
-    return false;
-  };
-
-  const details = fc.check(fc.property(job.arbitrary, predicate), { seed: job.seed, numRuns: job.runs });
-  if (!details.failed || !details.counterexample) return { kind: 'holds', sequences: generated, steps };
-
-  const [input] = details.counterexample;
-  const path = details.counterexamplePath ?? null;
-  if (firstFailure === 'error') {
-    const { message, stack } = errorMessage(details.errorInstance);
-    return {
-      kind: 'error',
-      sequences: generated,
-      steps,
-      error: { source: job.source, message, stack, fastCheckSeed: job.seed, fastCheckPath: path },
-    };
-  }
-  try {
-    return { kind: 'violated', sequences: generated, steps, found: minimise(job, input, path, options) };
-  } catch (error) {
-    const { message, stack } = errorMessage(error);
-    return {
-      kind: 'error',
-      sequences: generated,
-      steps,
-      error: { source: job.source, message, stack, fastCheckSeed: job.seed, fastCheckPath: path },
-    };
-  }
-}
-
-/** Turns fast-check's counterexample into concrete operations, shrinks them further and writes the file. */
-function minimise(job: Job, input: Input, path: string | null, options: CheckOptions): Counterexample {
-  const sequences = options.sequences ?? DEFAULT_SEQUENCES;
-  const { ops } = sequences.operationsFromChoices(job.model, input.set, input.choices);
-  const run = shrinkViolation(job.model, job.property, input.set, ops, {
-    dropUnusedModules: job.source.kind === 'generated',
-  });
-  if (!run) {
-    throw new Error(
-      `replaying the ${ops.length} operations that fast-check found for ${job.property.name} on ${job.model.name} ` +
-        'gave no violation: operationsFromChoices and runOperations disagree',
-    );
-  }
-
-  return {
-    classification: classifyViolation(run.set, run.ops),
-    source: job.source,
-    fastCheckSeed: job.seed,
-    fastCheckPath: path,
-    fastCheckLength: ops.length,
-    // Dropped modules would leave the generator's description wrong.
-    set: run.set === input.set ? run.set : { ...run.set, description: describeSet(job.model.name, run.set) },
-    ops: run.ops,
-    trace: run.trace,
-    violation: run.violation,
-    step: run.step,
-    file: null,
-  };
-}
-
-/** Summarises a generated set: redesign sets show their states' flags, which the current API does not have. */
-function describeSet(model: ModelName, set: PatchSet): string {
-  return model === 'redesign' ? describeRedesignPatchSet(set) : describePatchSet(set);
-}
-
-export function counterexampleFile(
-  found: Counterexample,
-  job: { readonly model: Model; readonly property: Property },
-  seed: number,
-): CounterexampleFile {
-  return {
-    format: COUNTEREXAMPLE_FORMAT,
-    version: FORMAT_VERSION,
-    model: job.model.name,
-    property: job.property.name,
-    seed,
-    fastCheckSeed: found.fastCheckSeed,
-    path: found.fastCheckPath,
-    date: new Date().toISOString(),
-    patchSet: found.set,
-    operations: found.ops,
-    events: found.trace.steps.map((step) => step.events),
-    verdict: {
-      property: job.property.name,
-      rule: job.property.rule,
-      explanation: found.violation.explanation,
-      steps: found.violation.steps,
-      classification: found.classification,
-    },
-  };
-}
-
-// Combining the jobs of one (model, property)
-
-function compareFound(a: Counterexample, b: Counterexample): number {
-  return (
-    a.ops.length - b.ops.length ||
-    a.set.modules.length - b.set.modules.length ||
-    sourceLabel(a.source).localeCompare(sourceLabel(b.source))
-  );
-}
-
-/** Picks the shortest API flaw and the shortest author error, the API flaw first. */
-function bestCounterexamples(found: readonly Counterexample[]): Counterexample[] {
-  const best: Counterexample[] = [];
-  for (const classification of ['api-flaw', 'author-error'] as const) {
-    const [first] = found.filter((f) => f.classification === classification).sort(compareFound);
-    if (first) best.push(first);
-  }
-  return best;
-}
-
-function verdictOf(outcomes: readonly JobOutcome[], explored: Exploration): CheckVerdict {
-  const found = bestCounterexamples(outcomes.flatMap((o) => (o.kind === 'violated' ? [o.found] : [])));
-  const errors = outcomes.flatMap((o) => (o.kind === 'error' ? [o.error] : []));
-  const [firstFound, ...moreFound] = found;
-  if (firstFound) return { status: 'violated', explored, counterexamples: [firstFound, ...moreFound], errors };
-  const [firstError, ...moreErrors] = errors;
-  if (firstError) return { status: 'error', explored, errors: [firstError, ...moreErrors] };
-  return { status: 'holds', explored };
-}
-
-/** Stores the chosen counterexamples of a verdict, when the options name a directory. */
-function withFiles(
-  verdict: CheckVerdict,
-  pair: { readonly model: Model; readonly property: Property },
-  options: CheckOptions,
-): CheckVerdict {
-  const out = options.out;
-  if (verdict.status !== 'violated' || out === null) return verdict;
-  const [first, ...rest] = verdict.counterexamples.map((found) => ({
-    ...found,
-    file: writeCounterexample(out, counterexampleFile(found, pair, options.seed)),
-  }));
-  return { ...verdict, counterexamples: [first as Counterexample, ...rest] };
-}
 
 interface JobSource {
   readonly source: PatchSetSource;
@@ -581,91 +335,3 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   };
 }
 
-/**
- * Judges every property against the counterexamples that other properties of
- * the same model found, and shrinks each new violation for that property. A
- * sequence that breaks one rule often breaks another, which the property's own
- * random jobs may have missed. Without this step the report would show "holds"
- * for a property that a stored file violates.
- */
-function crossCheck(results: readonly PairResult[], options: CheckOptions): PairResult[] {
-  return results.map((pair) => {
-    const model = options.models.find((m) => m.name === pair.model);
-    const verdict = pair.verdict;
-    if (!model || verdict.status === 'not-applicable' || verdict.status === 'error') return pair;
-    const own = verdict.status === 'violated' ? verdict.counterexamples : [];
-    const found: Counterexample[] = [...own];
-    for (const other of results) {
-      if (other.model !== pair.model || other === pair || other.verdict.status !== 'violated') continue;
-      for (const candidate of other.verdict.counterexamples) {
-        const run = shrinkViolation(model, pair.property, candidate.set, candidate.ops, {
-          dropUnusedModules: candidate.source.kind === 'generated',
-        });
-        if (!run) continue;
-        found.push({
-          ...candidate,
-          classification: classifyViolation(run.set, run.ops),
-          set: run.set,
-          ops: run.ops,
-          trace: run.trace,
-          violation: run.violation,
-          step: run.step,
-          file: null,
-          // The path replays the other property's fast-check run, not a run of this property.
-          fastCheckPath: null,
-          revealedBy: other.property.name,
-        });
-      }
-    }
-    if (found.length === own.length) return pair;
-    const [first, ...more] = bestCounterexamples(found);
-    if (!first) return pair;
-    const errors = verdict.status === 'violated' ? verdict.errors : [];
-    const updated: CheckVerdict = { status: 'violated', explored: verdict.explored, counterexamples: [first, ...more], errors };
-    return { ...pair, verdict: withFiles(updated, { model, property: pair.property }, options) };
-  });
-}
-
-// Verdicts that differ between the designs
-
-/** A property whose verdict on the current API differs from its verdict on the redesign in one run. */
-export interface VerdictChange {
-  readonly property: Property;
-  readonly current: PairResult;
-  readonly redesign: PairResult;
-}
-
-export interface VerdictChanges {
-  /** Violated on the current API and holding on the redesign. */
-  readonly removed: readonly VerdictChange[];
-  /** Holding on the current API and violated on the redesign. */
-  readonly introduced: readonly VerdictChange[];
-  /** Violated in both, with an API flaw on the current API and only author errors on the redesign. */
-  readonly flawsRemoved: readonly VerdictChange[];
-  /** Violated in both, with an API flaw on the redesign and only author errors on the current API. */
-  readonly flawsIntroduced: readonly VerdictChange[];
-}
-
-function hasApiFlaw(pair: PairResult): boolean {
-  return pair.verdict.status === 'violated' && pair.verdict.counterexamples.some((c) => c.classification === 'api-flaw');
-}
-
-/** Compares each property's verdicts on the two designs; empty unless the run checked both. */
-export function verdictChanges(result: CheckResult): VerdictChanges {
-  const removed: VerdictChange[] = [];
-  const introduced: VerdictChange[] = [];
-  const flawsRemoved: VerdictChange[] = [];
-  const flawsIntroduced: VerdictChange[] = [];
-  for (const name of result.properties) {
-    const current = result.pairs.find((p) => p.model === 'current' && p.property.name === name);
-    const redesign = result.pairs.find((p) => p.model === 'redesign' && p.property.name === name);
-    if (!current || !redesign) continue;
-    const change = { property: current.property, current, redesign };
-    const statuses = `${current.verdict.status}/${redesign.verdict.status}`;
-    if (statuses === 'violated/holds') removed.push(change);
-    if (statuses === 'holds/violated') introduced.push(change);
-    if (statuses === 'violated/violated' && hasApiFlaw(current) && !hasApiFlaw(redesign)) flawsRemoved.push(change);
-    if (statuses === 'violated/violated' && !hasApiFlaw(current) && hasApiFlaw(redesign)) flawsIntroduced.push(change);
-  }
-  return { removed, introduced, flawsRemoved, flawsIntroduced };
-}

@@ -22,6 +22,11 @@ export type PatchSetSource =
   /** A generator of patch sets, native to the model or translated. */
   | { readonly kind: 'generated'; readonly name: string };
 
+/** Names a source of patch sets in progress lines, reports and job seeds. */
+export function sourceLabel(source: PatchSetSource): string {
+  return source.name;
+}
+
 export interface GeneratedPatchSets {
   readonly name: string;
   readonly arbitrary: fc.Arbitrary<PatchSet>;

@@ -9,6 +9,7 @@ const KIND_LABELS: Record<CoverageKind, string> = {
   refusals: 'refusals (operation, errno)',
   callbacks: 'callback call sites (callback, module state)',
   stateCallbacks: 'state callbacks',
+  transitionPhases: 'transition phases (kernel log)',
   controlStates: 'control states',
   chartTransitions: 'chart transitions (state, operation, guard)',
 };

@@ -239,6 +239,17 @@ describe('coverage', () => {
     expect(coverage.callbacks.exercised).toHaveProperty(['pre_patch LIVE']);
     expect(coverage.stateCallbacks.never).toEqual(['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch']);
     expect(coverage.controlStates.never).toEqual([]);
+    // Three operations reach every phase: loads, completions, reversals both ways, force, cancel, module notifiers.
+    expect(coverage.transitionPhases.never).toEqual([]);
+    expect(coverage.transitionPhases.exercised).toHaveProperty(['reversing from unpatching']);
+  });
+
+  test('one operation only starts transitions', async () => {
+    const { coverage } = await explore({ model: 'current', set: SELFTEST_CALLBACKS, properties: [], depth: 1 });
+    expect(coverage.transitionPhases.exercised).toHaveProperty(['initializing patching']);
+    expect(coverage.transitionPhases.never).toContain('forcing');
+    expect(coverage.transitionPhases.never).toContain('patching complete');
+    expect(coverage.transitionPhases.never).toContain('reversing from patching');
   });
 
   test('random engine traces give coverage', () => {

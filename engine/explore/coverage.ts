@@ -1,6 +1,6 @@
 /**
  * Coverage of a model by a set of steps: which operation types, refusals,
- * callback call sites, control states and chart transitions the steps
+ * callback call sites, transition phases, control states and chart transitions the steps
  * exercised, and which items of each kind never occurred. The explorer
  * records every transition it runs; `coverageFromTraces` computes the same
  * data for traces of the random engine.
@@ -14,7 +14,15 @@ import { OPERATION_TYPES } from '../../model/operations.ts';
 import type { Trace } from '../../model/trace.ts';
 import { compareText } from './fingerprint.ts';
 
-export const COVERAGE_KINDS = ['operations', 'refusals', 'callbacks', 'stateCallbacks', 'controlStates', 'chartTransitions'] as const;
+export const COVERAGE_KINDS = [
+  'operations',
+  'refusals',
+  'callbacks',
+  'stateCallbacks',
+  'transitionPhases',
+  'controlStates',
+  'chartTransitions',
+] as const;
 export type CoverageKind = (typeof COVERAGE_KINDS)[number];
 
 /** One kind of item: how often each item occurred, and the known items that never did. */
@@ -29,6 +37,46 @@ export type Coverage = Readonly<Record<CoverageKind, CoverageItems>>;
 export type CoverageCounts = Readonly<Record<CoverageKind, readonly (readonly [string, number])[]>>;
 
 const MODULE_STATES: readonly ModuleState[] = ['COMING', 'LIVE', 'GOING'];
+
+/**
+ * Phases of a transition as the kernel logs them: each step of a patching or
+ * unpatching transition, its reversal from either direction, the cancel of a
+ * failed enable, a force, and the patching of a coming or going module.
+ */
+const TRANSITION_PHASES: readonly string[] = [
+  ...(['patching', 'unpatching'] as const).flatMap((dir) => [`initializing ${dir}`, `starting ${dir}`, `completing ${dir}`, `${dir} complete`]),
+  'reversing from patching',
+  'reversing from unpatching',
+  'canceling',
+  'forcing',
+  'applying to a coming module',
+  'reverting from a going module',
+];
+
+/** The transition phase a klp message marks, or undefined for other messages. */
+function transitionPhase(event: Extract<KernelEvent, { type: 'klp' }>): string | undefined {
+  switch (event.msg) {
+    case 'init':
+      return `initializing ${event.dir}`;
+    case 'start':
+      return `starting ${event.dir}`;
+    case 'completing':
+      return `completing ${event.dir}`;
+    case 'complete':
+      return `${event.dir} complete`;
+    case 'reversing':
+      return `reversing from ${event.from}`;
+    case 'canceling':
+    case 'forcing':
+      return event.msg;
+    case 'applying':
+      return 'applying to a coming module';
+    case 'reverting':
+      return 'reverting from a going module';
+    default:
+      return undefined;
+  }
+}
 
 /** Formats a chart transition as `<state path> <operation> [<guard>]`; the root is `(root)`. */
 function transitionLabel(path: readonly string[], opType: string, guard: string | undefined): string {
@@ -83,6 +131,7 @@ export class CoverageRecorder {
     refusals: new Map(),
     callbacks: new Map(),
     stateCallbacks: new Map(),
+    transitionPhases: new Map(),
     controlStates: new Map(),
     chartTransitions: new Map(),
   };
@@ -101,6 +150,10 @@ export class CoverageRecorder {
       if (event.type === 'result' && event.errno < 0) this.add('refusals', `${op.type} ${event.errno}`);
       else if (event.type === 'callback') this.add('callbacks', `${event.callback} ${event.moduleState}`);
       else if (event.type === 'stateCallback') this.add('stateCallbacks', event.callback);
+      else if (event.type === 'klp') {
+        const phase = transitionPhase(event);
+        if (phase) this.add('transitionPhases', phase);
+      }
     }
     this.add('controlStates', after);
     const transition = takenTransition(this.impl.chart, before, op, taken[0]);
@@ -133,6 +186,7 @@ export class CoverageRecorder {
       refusals: items.refusals,
       callbacks: CALLBACK_NAMES.flatMap((name) => MODULE_STATES.map((state) => `${name} ${state}`)),
       stateCallbacks: CALLBACK_NAMES,
+      transitionPhases: TRANSITION_PHASES,
       controlStates: items.leaves,
       chartTransitions: items.transitions,
     };
