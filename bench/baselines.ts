@@ -1,8 +1,8 @@
 /**
  * The searches the explorer is measured against. Both merge states by the
  * explorer's fingerprints and judge every step with the explorer's monitors
- * (MonitorBank), so that they count the same distinct states and do the same
- * property work; they differ only in how a step is computed and how the
+ * (MonitorBank), so they count the same distinct states and do the same
+ * property work. They differ only in how a step is computed and how the
  * search is run.
  *
  * - plainBfs: breadth-first search over the plain function (bench/plain-step.ts).

@@ -35,7 +35,7 @@ export class StepKernel implements Kernel {
     return this.copy;
   }
 
-  /** The world after the step: the copy when an action touched the world, else the unchanged input. */
+  /** Returns the world after the step: the copy when an action touched the world, else the unchanged input. */
   result(): Readonly<World> {
     return this.copy ?? this.input;
   }

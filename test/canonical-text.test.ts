@@ -26,6 +26,12 @@ function isFreedInstance(world: Readonly<World>, patch: Readonly<PatchInstance>)
   return !Object.values(world.modules).some((module) => module.patch === patch.id);
 }
 
+/** Orders strings by UTF-16 code units, as Array.prototype.sort does without a comparator. */
+function compareCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+
 function sortedRecord<T>(record: Readonly<Record<string, T>>): [string, T][] {
   return Object.keys(record)
     .sort()
@@ -63,7 +69,7 @@ function compactWorld(world: Readonly<World>): unknown {
     .filter((order) => order >= 0)
     .sort((a, b) => a - b);
   const patches = unfreed
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort((a, b) => compareCodeUnits(a.id, b.id))
     .map((patch) => compactPatch(patch, patch.enableOrder < 0 ? -1 : orders.indexOf(patch.enableOrder)));
   return [
     patches,

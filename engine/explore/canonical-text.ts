@@ -12,7 +12,7 @@
  */
 import type { FuncInstance, ObjectInstance, PatchInstance, StateInstance, World } from '../../model/world.ts';
 
-/** Characters JSON.stringify escapes in a string: quote, backslash, control characters and surrogates. */
+/** Characters that may need escaping in JSON: quote, backslash, control characters, and surrogates (JSON.stringify escapes the unpaired ones). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**

@@ -53,7 +53,7 @@ const TRANSITION_PHASES: readonly string[] = [
   'reverting from a going module',
 ];
 
-/** The transition phase a klp message marks, or undefined for other messages. */
+/** Returns the transition phase a klp message marks, or undefined for other messages. */
 function transitionPhase(event: Extract<KernelEvent, { type: 'klp' }>): string | undefined {
   switch (event.msg) {
     case 'init':

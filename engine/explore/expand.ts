@@ -88,7 +88,7 @@ export class MonitorBank {
     return { monitors: next, violations };
   }
 
-  /** The JSON text of the monitors' fingerprints, the part of a state's fingerprint they add. */
+  /** Returns the JSON text of the monitors' fingerprints, the part of a state's fingerprint they add. */
   monitorsJson(monitors: readonly unknown[]): string {
     return JSON.stringify(monitors.map((state, i) => (state === VIOLATED ? 'violated' : monitorFingerprint(this.checked[i] as Property, state))));
   }
@@ -97,7 +97,7 @@ export class MonitorBank {
     return this.fingerprinter.fingerprintText(control, world, this.monitorsJson(monitors));
   }
 
-  /** The fingerprint of a state, given the JSON text of its monitor fingerprints. */
+  /** Returns the fingerprint of a state, given the JSON text of its monitor fingerprints. */
   fingerprintWith(control: string, world: Readonly<World>, monitorsJson: string): string {
     return this.fingerprinter.fingerprintText(control, world, monitorsJson);
   }

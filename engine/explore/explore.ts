@@ -125,10 +125,10 @@ export interface DepthSummary {
 
 /**
  * Estimates the heap needed to reach `target`, a depth after the completed
- * one: the heap in use now, plus the fingerprints of the new states of every
- * depth up to the target, plus the worlds of the frontier expanded last and,
- * unless the target is the last depth, of the target's own frontier. New
- * states per depth grow by the ratio of the last two depths, and each
+ * one. It adds to the heap in use now the fingerprints of the new states of
+ * every depth up to the target and the worlds of the frontier expanded last.
+ * Unless the target is the last depth, the target's own frontier counts too.
+ * New states per depth grow by the ratio of the last two depths, and each
  * frontier state costs the heap in use per state of the current frontier.
  */
 function estimateBytes(progress: DepthSummary, target: number): number {
@@ -142,7 +142,7 @@ function estimateBytes(progress: DepthSummary, target: number): number {
   return Math.round(progress.heapUsedBytes + visited * BYTES_PER_VISITED + (expanded + kept) * perFrontierState);
 }
 
-/** The largest depth up to the bound whose estimate as the last depth fits the limit; at least the depth completed. */
+/** Finds the largest depth up to the bound whose estimate as the last depth fits the limit, and at least the depth completed. */
 function fittingDepth(progress: DepthSummary, limitBytes: number): number {
   let depth = progress.depth;
   while (depth < progress.maxDepth && estimateBytes({ ...progress, maxDepth: depth + 1 }, depth + 1) <= limitBytes) depth++;

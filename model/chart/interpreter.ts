@@ -54,28 +54,35 @@ interface Handler {
  * changed once built, so the lookups of a control state and operation are
  * made once per process.
  */
-const handlersByChart = new WeakMap<ChartNode, Map<string, readonly Handler[]>>();
+const handlersByChart = new WeakMap<ChartNode, Map<string, Map<Operation['type'], readonly Handler[]>>>();
 
 function handlersOf(root: ChartNode, control: string, type: Operation['type']): readonly Handler[] {
-  let table = handlersByChart.get(root);
-  if (!table) {
-    table = new Map();
-    handlersByChart.set(root, table);
+  let byControl = handlersByChart.get(root);
+  if (!byControl) {
+    byControl = new Map();
+    handlersByChart.set(root, byControl);
   }
-  const key = `${control} ${type}`;
-  let handlers = table.get(key);
+  let byType = byControl.get(control);
+  if (!byType) {
+    byType = new Map();
+    byControl.set(control, byType);
+  }
+  let handlers = byType.get(type);
   if (!handlers) {
-    const path = control.split('.');
-    const found: Handler[] = [];
-    for (let depth = path.length; depth >= 0; depth -= 1) {
-      const source = path.slice(0, depth);
-      const transitions = nodeAt(root, source).on?.[type];
-      if (transitions) found.push({ transitions, source });
-    }
-    handlers = found;
-    table.set(key, handlers);
+    handlers = findHandlers(root, control.split('.'), type);
+    byType.set(type, handlers);
   }
   return handlers;
+}
+
+function findHandlers(root: ChartNode, path: readonly string[], type: Operation['type']): Handler[] {
+  const found: Handler[] = [];
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const source = path.slice(0, depth);
+    const transitions = nodeAt(root, source).on?.[type];
+    if (transitions) found.push({ transitions, source });
+  }
+  return found;
 }
 
 function locate(impl: ChartImplementation, control: string, world: Readonly<World>, op: Operation, set: PatchSet): Located | undefined {
