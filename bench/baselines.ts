@@ -15,6 +15,7 @@ import { buildMachine, stateValuePath } from '../model/chart/xstate.ts';
 import { CURRENT_IMPLEMENTATION, currentModel } from '../model/current/index.ts';
 import type { PatchSet } from '../model/definition.ts';
 import type { KernelEvent } from '../model/events.ts';
+import type { Operation } from '../model/operations.ts';
 import type { World } from '../model/world.ts';
 import type { Property } from '../properties/property.ts';
 import { plainStep } from './plain-step.ts';
@@ -26,14 +27,20 @@ export interface SearchCount {
 
 interface PlainNode {
   readonly world: World;
+  readonly control: string;
   readonly monitors: readonly unknown[];
+  readonly monitorsJson: string;
+  readonly fingerprint: string;
 }
 
 /** Breadth-first search to a depth over the plain function, with the explorer's fingerprints and monitors. */
 export function plainBfs(set: PatchSet, depth: number, properties: readonly Property[]): SearchCount {
   const bank = new MonitorBank(properties, { model: 'current', set });
-  const root: PlainNode = { world: currentModel.initial(set), monitors: bank.initial() };
-  const visited = new Set<string>([bank.fingerprint('idle', root.world, root.monitors)]);
+  const world = currentModel.initial(set);
+  const monitors = bank.initial();
+  const monitorsJson = bank.monitorsJson(monitors);
+  const root: PlainNode = { world, control: 'idle', monitors, monitorsJson, fingerprint: bank.fingerprintWith('idle', world, monitorsJson) };
+  const visited = new Set<string>([root.fingerprint]);
   let frontier = [root];
   let transitions = 0;
   for (let d = 1; d <= depth; d++) {
@@ -41,17 +48,25 @@ export function plainBfs(set: PatchSet, depth: number, properties: readonly Prop
     for (const node of frontier) {
       for (const op of successorOperations(set, node.world)) {
         transitions++;
-        const { world, events, state } = plainStep(set, node.world, op);
-        const { monitors } = bank.advance(node.monitors, { index: d - 1, op, before: node.world, after: world, events });
-        const key = bank.fingerprint(state, world, monitors);
-        if (visited.has(key)) continue;
-        visited.add(key);
-        if (d < depth) next.push({ world, monitors });
+        const child = plainSuccessor(bank, node, op, d);
+        if (visited.has(child.fingerprint)) continue;
+        visited.add(child.fingerprint);
+        if (d < depth) next.push(child);
       }
     }
     frontier = next;
   }
   return { states: visited.size, transitions };
+}
+
+/** Steps the plain function and fingerprints the result as the explorer does, reusing the parent's fingerprint for an untouched world. */
+function plainSuccessor(bank: MonitorBank, node: PlainNode, op: Operation, depth: number): PlainNode {
+  const { world, events, state } = plainStep(bank.set, node.world, op);
+  const { monitors } = bank.advance(node.monitors, { index: depth - 1, op, before: node.world, after: world, events });
+  const monitorsJson = bank.monitorsJson(monitors);
+  const unchanged = world === node.world && state === node.control && monitorsJson === node.monitorsJson;
+  const fingerprint = unchanged ? node.fingerprint : bank.fingerprintWith(state, world, monitorsJson);
+  return { world, control: state, monitors, monitorsJson, fingerprint };
 }
 
 interface GraphSnapshot {

@@ -10,10 +10,9 @@ import { CURRENT_ACTIONS } from '../model/current/actions.ts';
 import { CURRENT_GUARDS } from '../model/current/guards.ts';
 import type { PatchSet } from '../model/definition.ts';
 import type { KernelEvent } from '../model/events.ts';
-import type { Kernel } from '../model/kernel.ts';
+import { type Kernel, StepKernel } from '../model/kernel.ts';
 import type { Operation } from '../model/operations.ts';
 import type { World } from '../model/world.ts';
-import { cloneWorld } from '../model/world.ts';
 
 const g = CURRENT_GUARDS as Required<typeof CURRENT_GUARDS>;
 const a = CURRENT_ACTIONS as Required<typeof CURRENT_ACTIONS>;
@@ -37,10 +36,10 @@ function refuse(k: Kernel, op: Operation, errno: number): void {
 
 /** Runs one operation of the current model. */
 export function plainStep(set: PatchSet, world: Readonly<World>, op: Operation): PlainStep {
-  const k: Kernel = { set, world: cloneWorld(world), events: [] };
+  const k = new StepKernel(set, world);
   const control = controlOf(world);
   const state = control === 'idle' ? idleStep(k, world, op) : transitionStep(k, world, op, control);
-  return { world: k.world, events: k.events, state };
+  return { world: k.result() as World, events: k.events, state };
 }
 
 /** insmod checks of every control state; true when one of them handled the load. */

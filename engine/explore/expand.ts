@@ -70,6 +70,10 @@ export class MonitorBank {
     this.fingerprinter = new StateFingerprinter(context.set);
   }
 
+  get set(): PatchSet {
+    return this.context.set;
+  }
+
   initial(): unknown[] {
     return this.checked.map((property) => property.init(this.context));
   }
