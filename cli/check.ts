@@ -109,10 +109,10 @@ export async function checkCommand(command: CheckCommand, io: Io): Promise<numbe
     const fsError = fileSystemError(error);
     if (!fsError) throw error;
     io.stderr.write(`klpcheck: failed to write the report ${command.report}: ${describeFsCode(fsError.code)}. Choose another path with --report.\n`);
-    writeLines(io.stdout, checkSummary(result, null, comparison));
+    writeLines(io.stdout, checkSummary(result, null, comparison, shrinkQuality));
     return 1;
   }
 
-  writeLines(io.stdout, checkSummary(result, command.report, comparison));
+  writeLines(io.stdout, checkSummary(result, command.report, comparison, shrinkQuality));
   return 0;
 }

@@ -13,6 +13,7 @@ import type {
   PatchSetSource,
 } from '../engine/check.ts';
 import { sourceLabel, verdictChanges } from '../engine/check.ts';
+import type { ShrinkQualityResult } from '../engine/shrink-quality.ts';
 import type { CompareResult } from '../engine/compare.ts';
 import type { Classification } from '../engine/counterexample.ts';
 import type { EventComparison, PropertyOutcome, ReplayResult } from '../engine/replay.ts';
@@ -176,13 +177,32 @@ function comparisonLines(comparison: CompareResult): string[] {
   ];
 }
 
+/** Summarises the shrinking quality in one line: how many counterexamples are shortest, and how many rows say otherwise. */
+export function shrinkQualityLine(quality: ShrinkQualityResult): string {
+  const kinds = quality.rows.map((row) => row.outcome.kind);
+  const exact = quality.rows.filter((row) => row.outcome.kind === 'shortest' && row.outcome.ratio === 1).length;
+  const longer = kinds.filter((kind) => kind === 'shortest').length - exact;
+  const discrepancies = kinds.filter((kind) => kind === 'discrepancy').length;
+  const cut = kinds.length - exact - longer - discrepancies;
+  return (
+    `shrinking quality: ${exact} of ${plural(kinds.length, 'counterexample')} as short as the explorer's shortest, ` +
+    `${longer} longer, ${plural(discrepancies, 'discrepancy', 'discrepancies')}, ${cut} cut short (see the report)`
+  );
+}
+
 /** Returns the whole closing output of `klpcheck check`. */
-export function checkSummary(result: CheckResult, reportPath: string | null, comparison: CompareResult | null = null): string[] {
+export function checkSummary(
+  result: CheckResult,
+  reportPath: string | null,
+  comparison: CompareResult | null = null,
+  quality: ShrinkQualityResult | null = null,
+): string[] {
   const lines = ['', ...verdictTable(result), ...crossCheckLines(result), ...verdictChangeLines(result), ...findingLines(result)];
   if (comparison) lines.push(...comparisonLines(comparison));
   lines.push('');
+  if (quality) lines.push(shrinkQualityLine(quality));
   if (reportPath) lines.push(`report written to ${reportPath}`);
-  const duration = result.durationMs + (comparison?.durationMs ?? 0);
+  const duration = result.durationMs + (comparison?.durationMs ?? 0) + (quality?.durationMs ?? 0);
   lines.push(`finished in ${formatDuration(duration)}`, hintLine(result));
   if (comparison) lines.push(compareHintLine(comparison));
   return lines;

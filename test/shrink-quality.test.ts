@@ -18,6 +18,7 @@ import {
   type ShrinkCase,
   shrinkCases,
   type ShrinkQualityResult,
+  type ShrinkQualityRow,
 } from '../engine/shrink-quality.ts';
 import { ERRNO } from '../model/errno.ts';
 import { moduleName } from '../model/ids.ts';
@@ -25,6 +26,7 @@ import { MODELS } from '../model/index.ts';
 import type { Model } from '../model/trace.ts';
 import type { Property } from '../properties/property.ts';
 import { shrinkQualitySection } from '../render/shrink-quality.ts';
+import { shrinkQualityLine } from '../render/terminal.ts';
 import { catalogue, property } from './lookup.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -195,5 +197,28 @@ describe('check command', () => {
     expect(measured).not.toContain('Not measured in this run');
     expect(skipped).toContain('Not measured in this run: `--no-shrink-quality` skipped it.');
     expect(skipped).toContain('## Coverage of the random search');
+  });
+});
+
+describe('terminal line of shrinking quality', () => {
+  function row(outcome: ShrinkQualityRow['outcome']): ShrinkQualityRow {
+    return { case: {} as ShrinkQualityRow['case'], shrunk: 4, depth: 4, states: 10, transitions: 20, outcome, durationMs: 1 };
+  }
+
+  test('counts each kind of row', () => {
+    const line = shrinkQualityLine({
+      options: DEFAULT_SHRINK_QUALITY_OPTIONS,
+      durationMs: 5,
+      rows: [
+        row({ kind: 'shortest', shortest: 4, ratio: 1 }),
+        row({ kind: 'shortest', shortest: 4, ratio: 1 }),
+        row({ kind: 'shortest', shortest: 3, ratio: 4 / 3 }),
+        row({ kind: 'discrepancy' }),
+        row({ kind: 'time-budget', completedDepth: 2 }),
+      ],
+    });
+    expect(line).toBe(
+      "shrinking quality: 2 of 5 counterexamples as short as the explorer's shortest, 1 longer, 1 discrepancy, 1 cut short (see the report)",
+    );
   });
 });
