@@ -4,7 +4,7 @@ import type { SearchCoverage } from '../engine/search-coverage.ts';
 import { cell, code, modelLabel } from './markdown.ts';
 import { plural } from './terminal.ts';
 
-const KIND_LABELS: Record<CoverageKind, string> = {
+export const KIND_LABELS: Record<CoverageKind, string> = {
   operations: 'operation types',
   refusals: 'refusals (operation, errno)',
   callbacks: 'callback call sites (callback, module state)',

@@ -5,6 +5,7 @@
  */
 import type { WrittenFile } from '../engine/counterexample.ts';
 import { COVERAGE_KINDS, type Coverage } from '../engine/explore/coverage.ts';
+import { KIND_LABELS } from './coverage.ts';
 import { type ExploreProgress, type ExploreResult, type MemoryEstimate, patchSetSize } from '../engine/explore/explore.ts';
 
 export function plural(count: number, word: string, pluralWord = `${word}s`): string {
@@ -62,12 +63,13 @@ export function certificateLines(result: ExploreResult, files: ReadonlyMap<strin
   return lines;
 }
 
+/** Writes one line per coverage kind: how many items were exercised, and the known items never exercised. */
 export function coverageLines(coverage: Coverage): string[] {
   return COVERAGE_KINDS.map((kind) => {
     const { exercised, never } = coverage[kind];
     const count = Object.keys(exercised).length;
     const missing = never.length > 0 ? `; never: ${never.join(', ')}` : '';
-    return `  ${kind}: ${count} exercised${missing}`;
+    return `  ${KIND_LABELS[kind]}: ${count} exercised${missing}`;
   });
 }
 
@@ -83,7 +85,7 @@ export function coverageTables(coverage: Coverage): string[] {
   const lines: string[] = [];
   for (const kind of COVERAGE_KINDS) {
     const { exercised, never } = coverage[kind];
-    lines.push(`### Coverage: ${kind}`, '', '| item | steps |', '|---|---:|');
+    lines.push(`### Coverage: ${KIND_LABELS[kind]}`, '', '| item | steps |', '|---|---:|');
     for (const [item, count] of Object.entries(exercised)) lines.push(`| \`${item}\` | ${count} |`);
     for (const item of never) lines.push(`| \`${item}\` | never |`);
     lines.push('');
