@@ -17,10 +17,9 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['check', 'compare', 'replay', 'help'] as const;
+/** Every command of klpcheck, in the order of the help text. Each command is also a help topic. */
+export const COMMANDS = ['check', 'compare', 'replay', 'explore', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
-/** Every command name for messages, including explore, which parses its own flags. */
-const COMMAND_NAMES: readonly string[] = [...COMMANDS, 'explore'];
 
 export interface CheckCommand {
   readonly kind: 'check';
@@ -59,7 +58,13 @@ export interface HelpCommand {
   readonly topic: CommandName | null;
 }
 
-export type Command = CheckCommand | CompareCommand | ReplayCommand | HelpCommand;
+/** `klpcheck explore`: cli/explore.ts parses its flags, so this carries the arguments after the command name. */
+export interface ExploreArguments {
+  readonly kind: 'explore';
+  readonly argv: readonly string[];
+}
+
+export type Command = CheckCommand | CompareCommand | ReplayCommand | ExploreArguments | HelpCommand;
 
 /** Models and properties that names resolve against, and the defaults of the check flags. */
 export interface Registry {
@@ -83,32 +88,43 @@ export const LIMITS = {
   maxSteps: { min: 1, max: 1000 },
 } as const;
 
-export type FlagSpec = { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string };
+/**
+ * A flag as node's parseArgs takes it. A string flag without `multiple` may
+ * be given once. A `multiple` flag may repeat, and each of its values is a
+ * comma list. `valueName` is the placeholder of the value in messages, such
+ * as DIR in "--out DIR", and parseArgs ignores the field.
+ */
+export type FlagSpec = {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  readonly short?: string;
+  readonly valueName?: string;
+};
 
 const CHECK_FLAGS = {
-  runs: { type: 'string' },
-  seed: { type: 'string' },
-  'max-steps': { type: 'string' },
-  property: { type: 'string', multiple: true },
-  model: { type: 'string', multiple: true },
-  out: { type: 'string' },
-  report: { type: 'string' },
+  runs: { type: 'string', valueName: 'N' },
+  seed: { type: 'string', valueName: 'N' },
+  'max-steps': { type: 'string', valueName: 'N' },
+  property: { type: 'string', multiple: true, valueName: 'NAME' },
+  model: { type: 'string', multiple: true, valueName: 'NAME' },
+  out: { type: 'string', valueName: 'DIR' },
+  report: { type: 'string', valueName: 'FILE' },
   'no-shrink-quality': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
 const COMPARE_FLAGS = {
-  runs: { type: 'string' },
-  seed: { type: 'string' },
-  'max-steps': { type: 'string' },
-  out: { type: 'string' },
-  report: { type: 'string' },
+  runs: { type: 'string', valueName: 'N' },
+  seed: { type: 'string', valueName: 'N' },
+  'max-steps': { type: 'string', valueName: 'N' },
+  out: { type: 'string', valueName: 'DIR' },
+  report: { type: 'string', valueName: 'FILE' },
   replay: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
 const REPLAY_FLAGS = {
-  model: { type: 'string' },
+  model: { type: 'string', valueName: 'NAME' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -117,11 +133,58 @@ function didYouMean(value: string, candidates: readonly string[]): string {
   return guess ? ` Did you mean "${guess}"?` : '';
 }
 
+type OptionToken = { readonly name: string; readonly rawName: string; readonly value?: string; readonly inlineValue?: boolean };
+
+/** Throws a UsageError when one flag token is unknown or has the wrong kind of value. */
+function checkOptionToken(command: string, token: OptionToken, spec: FlagSpec | undefined, valid: readonly string[]): void {
+  if (!spec) {
+    throw new UsageError(
+      `unknown flag ${token.rawName} for "klpcheck ${command}"; valid flags: ${valid.join(', ')}.` + didYouMean(`--${token.name}`, valid),
+    );
+  }
+  const example = `${token.rawName} ${spec.valueName ?? 'VALUE'}`;
+  if (spec.type === 'boolean') {
+    if (token.value !== undefined) throw new UsageError(`flag ${token.rawName} takes no value; remove "=${token.value}".`);
+    return;
+  }
+  if (token.value === undefined) {
+    throw new UsageError(`flag ${token.rawName} needs a value, as in "${example}".`);
+  }
+  if (!token.inlineValue && token.value.startsWith('-') && !/^-\d/.test(token.value)) {
+    throw new UsageError(`flag ${token.rawName} needs a value, found the flag "${token.value}" after it.`);
+  }
+  if (token.value.trim() === '') {
+    throw new UsageError(`flag ${token.rawName} has an empty value. Give a value, as in "${example}".`);
+  }
+  if (spec.multiple && token.value.split(',').some((item) => item.trim() === '')) {
+    throw new UsageError(
+      `invalid value "${token.value}" for ${token.rawName}: the comma list has an empty item. ` +
+        `Separate the items by single commas, as in "${example},${spec.valueName ?? 'VALUE'}".`,
+    );
+  }
+}
+
+/** Throws a UsageError when a single-value flag is given twice, naming both values. */
+function checkRepeats(tokens: readonly OptionToken[], flags: Record<string, FlagSpec>): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    const spec = flags[token.name];
+    if (spec?.type !== 'string' || spec.multiple) continue;
+    const first = seen.get(token.name);
+    if (first !== undefined) {
+      throw new UsageError(
+        `--${token.name} given twice: "${first}" and "${token.value}". The flag takes one value, so give it once.`,
+      );
+    }
+    seen.set(token.name, token.value ?? '');
+  }
+}
+
 /**
- * Runs node's parseArgs without its own strict checks, and checks the tokens
- * here so that the messages name the command, the flag and the valid flags.
+ * Parses a command's flags strictly, with messages that name the bad flag or
+ * value and the valid flags. Node's parseArgs runs without its own strict
+ * checks, so that the checks here can name the command and the flag.
  */
-/** Parses a command's flags strictly, with messages that name the bad flag or value and the valid flags. */
 export function parseFlags<F extends Record<string, FlagSpec>>(command: string, argv: readonly string[], flags: F) {
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
@@ -131,26 +194,9 @@ export function parseFlags<F extends Record<string, FlagSpec>>(command: string, 
     tokens: true,
   });
   const valid = Object.keys(flags).map((name) => `--${name}`);
-
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue;
-    const spec = flags[token.name];
-    if (!spec) {
-      throw new UsageError(
-        `unknown flag ${token.rawName} for "klpcheck ${command}"; valid flags: ${valid.join(', ')}.` +
-          didYouMean(`--${token.name}`, valid),
-      );
-    }
-    if (spec.type === 'string' && token.value === undefined) {
-      throw new UsageError(`flag ${token.rawName} needs a value, as in "${token.rawName}=VALUE" or "${token.rawName} VALUE".`);
-    }
-    if (spec.type === 'string' && !token.inlineValue && token.value?.startsWith('-') && !/^-\d/.test(token.value)) {
-      throw new UsageError(`flag ${token.rawName} needs a value, found the flag "${token.value}" after it.`);
-    }
-    if (spec.type === 'boolean' && token.value !== undefined) {
-      throw new UsageError(`flag ${token.rawName} takes no value; remove "=${token.value}".`);
-    }
-  }
+  const options = tokens.filter((token) => token.kind === 'option');
+  for (const token of options) checkOptionToken(command, token, flags[token.name], valid);
+  checkRepeats(options, flags);
   return { values, positionals };
 }
 
@@ -165,9 +211,9 @@ function integerFlag(flag: string, text: string | undefined, fallback: number, l
   return value;
 }
 
-/** Splits repeated flags and comma lists into names, dropping empty entries. */
+/** Splits repeated flags and comma lists into names. parseFlags has already rejected empty items. */
 function nameList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+  return (values ?? []).flatMap((value) => value.split(',')).map((name) => name.trim());
 }
 
 /** Checks that a model name exists and is available in this build. */
@@ -211,11 +257,6 @@ function parseCheck(argv: readonly string[], registry: Registry): CheckCommand |
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const list = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.map(String) : undefined);
 
-  const out = text(values.out) ?? defaults.out;
-  const report = text(values.report) ?? defaults.report;
-  if (out === '') throw new UsageError('invalid value "" for --out: expected a directory path.');
-  if (report === '') throw new UsageError('invalid value "" for --report: expected a file path.');
-
   return {
     kind: 'check',
     models: resolveModels(nameList(list(values.model)), registry),
@@ -223,8 +264,8 @@ function parseCheck(argv: readonly string[], registry: Registry): CheckCommand |
     runs: integerFlag('runs', text(values.runs), defaults.runs, LIMITS.runs),
     seed: integerFlag('seed', text(values.seed), defaults.seed, LIMITS.seed),
     maxSteps: integerFlag('max-steps', text(values['max-steps']), defaults.maxSteps, LIMITS.maxSteps),
-    out,
-    report,
+    out: text(values.out) ?? defaults.out,
+    report: text(values.report) ?? defaults.report,
     shrinkQuality: values['no-shrink-quality'] !== true,
   };
 }
@@ -242,17 +283,13 @@ function parseCompare(argv: readonly string[], registry: Registry): CompareComma
   }
 
   const defaults = registry.defaults;
-  const out = text(values.out) ?? defaults.compareOut;
-  const report = text(values.report) ?? defaults.compareReport;
-  if (out === '') throw new UsageError('invalid value "" for --out: expected a directory path.');
-  if (report === '') throw new UsageError('invalid value "" for --report: expected a file path.');
   return {
     kind: 'compare',
     runs: integerFlag('runs', text(values.runs), defaults.compareRuns, LIMITS.runs),
     seed: integerFlag('seed', text(values.seed), defaults.seed, LIMITS.seed),
     maxSteps: integerFlag('max-steps', text(values['max-steps']), defaults.maxSteps, LIMITS.maxSteps),
-    out,
-    report,
+    out: text(values.out) ?? defaults.compareOut,
+    report: text(values.report) ?? defaults.compareReport,
     replay: replay ? positionals : [],
   };
 }
@@ -286,13 +323,15 @@ export function parseCommandLine(argv: readonly string[], registry: Registry): C
       return parseCompare(rest, registry);
     case 'replay':
       return parseReplay(rest, registry);
+    case 'explore':
+      return { kind: 'explore', argv: rest };
     case 'help':
     case '--help':
     case '-h':
       return parseHelp(rest);
     case undefined:
-      throw new UsageError(`missing command; valid commands: ${COMMAND_NAMES.join(', ')}.`);
+      throw new UsageError(`missing command; valid commands: ${COMMANDS.join(', ')}.`);
     default:
-      throw new UsageError(`unknown command "${name}"; valid commands: ${COMMAND_NAMES.join(', ')}.${didYouMean(name, COMMAND_NAMES)}`);
+      throw new UsageError(`unknown command "${name}"; valid commands: ${COMMANDS.join(', ')}.${didYouMean(name, COMMANDS)}`);
   }
 }

@@ -81,8 +81,9 @@ async function measureShrinkQuality(command: CheckCommand, result: CheckResult, 
 
 /**
  * Returns 0 once the run completed, whatever it found: violations and
- * divergences are findings, not failures. Returns 1 when a counterexample,
- * a compare file or the report cannot be written.
+ * divergences are findings, not failures. Returns 2 when --out or --report
+ * cannot be written before the search starts, and 1 when a counterexample,
+ * a compare file or the report fails to be written.
  */
 export async function checkCommand(command: CheckCommand, io: Io): Promise<number> {
   const pathError = checkOutputPaths(command.out, command.report);

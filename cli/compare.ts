@@ -12,7 +12,7 @@ import { CLASS_TABLE_HEADER, classTable, compareFindingLines, compareHintLine, c
 import { renderCompareReport } from '../render/report.ts';
 import { formatDuration, textTable } from '../render/terminal.ts';
 import type { CompareCommand } from './args.ts';
-import { describeFsCode, fileSystemError } from './errors.ts';
+import { checkOutputPaths, describeFsCode, fileSystemError } from './errors.ts';
 import { type Io, writeLines } from './io.ts';
 import { progressReporter } from './progress.ts';
 
@@ -71,10 +71,16 @@ function replay(command: CompareCommand, io: Io): number {
 
 /**
  * Returns 0 once the comparison completed, whatever it found: divergences are
- * findings. Returns 1 when a compare file or the report cannot be written.
+ * findings. Returns 2 when --out or --report cannot be written before the
+ * search starts, and 1 when a compare file or the report fails to be written.
  */
 export async function compareCommand(command: CompareCommand, io: Io): Promise<number> {
   if (command.replay.length > 0) return replay(command, io);
+  const pathError = checkOutputPaths(command.out, command.report);
+  if (pathError) {
+    io.stderr.write(`klpcheck: ${pathError}\n`);
+    return 2;
+  }
 
   let result: CompareResult;
   try {

@@ -1,6 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-/** Errors of the file system that commands report as failures to write, with the path and the code. */
+/**
+ * Errors of the file system that commands report as failures to write, with
+ * the path and the reason, and the check of output paths before a run.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Returns the error if node:fs raised it for a path, else null. */
 export function fileSystemError(error: unknown): (NodeJS.ErrnoException & { path: string }) | null {
@@ -26,21 +30,57 @@ export function describeFsCode(code: string | undefined): string {
   return text ? `${text} (${code})` : (code ?? 'unknown error');
 }
 
+/** Returns `path` if it exists, else its deepest existing ancestor. */
+function existingAncestor(path: string): string {
+  let current = path;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
+}
+
 /**
- * Checks before a long run that the output directory and the report path can be
- * written, so that a bad path fails at once and not after the search.
- * Returns an error message, or null when both are usable.
+ * Creates a directory with its parents, as the writers of output files do,
+ * and creates and removes a temporary file in it. Returns why files cannot be
+ * written there, or null when they can.
+ */
+function directoryProblem(directory: string): string | null {
+  const existing = existingAncestor(directory);
+  if (!statSync(existing).isDirectory()) return `${existing} is a file, not a directory`;
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    const fsError = fileSystemError(error);
+    if (!fsError) throw error;
+    return `failed to create the directory ${directory}: ${describeFsCode(fsError.code)}`;
+  }
+  const probe = join(directory, `.klpcheck-write-test.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (error) {
+    const fsError = fileSystemError(error);
+    if (!fsError) throw error;
+    return `failed to create a file in ${directory}: ${describeFsCode(fsError.code)}`;
+  }
+  return null;
+}
+
+/**
+ * Checks before a long run that files can be written in the output directory
+ * and at the report path, so that a bad path fails at once and not after the
+ * search. Creates both directories when they are missing. Returns an error
+ * message, or null when both paths are usable.
  */
 export function checkOutputPaths(outDir: string, report: string): string | null {
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    return `--out ${outDir} is a file, not a directory. Give a directory for the counterexample files.`;
+  const outProblem = directoryProblem(outDir);
+  if (outProblem) {
+    return `cannot use --out ${outDir}: ${outProblem}. Choose another directory with --out.`;
   }
   if (existsSync(report) && statSync(report).isDirectory()) {
-    return `--report ${report} is a directory, not a file. Give a file path such as ${report.replace(/\/+$/, '')}/summary.md.`;
+    return `cannot use --report ${report}: it is a directory, not a file. Give the path of a file with --report.`;
   }
-  const reportDir = dirname(report);
-  if (existsSync(reportDir) && !statSync(reportDir).isDirectory()) {
-    return `--report ${report}: ${reportDir} is a file, not a directory. Give a report path in a directory.`;
+  const reportProblem = directoryProblem(dirname(report));
+  if (reportProblem) {
+    return `cannot use --report ${report}: ${reportProblem}. Choose another path with --report.`;
   }
   return null;
 }

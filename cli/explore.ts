@@ -10,6 +10,7 @@ import { basename, extname, join, dirname } from 'node:path';
 import { DEFAULT_SEED } from '../engine/check.ts';
 import { InputFileError, readInputFile, writeCounterexample, writeFileAtomically, type WrittenFile } from '../engine/counterexample.ts';
 import { closestName } from '../engine/decode.ts';
+import { TRANSLATED_PREFIX, translatedForRedesign } from '../engine/sources.ts';
 import { explorerCounterexampleFile } from '../engine/explore/counterexample.ts';
 import { DEFAULT_DEPTH, explore, type ExploreProgress, type ExploreResult, patchSetSize } from '../engine/explore/explore.ts';
 import {
@@ -35,8 +36,10 @@ import {
   DEFAULT_REPORT,
   EXPLORE_LIMITS,
   exploreHelp,
+  type NamedSet,
   namedSets,
 } from './explore-help.ts';
+import { describeFsCode, fileSystemError } from './errors.ts';
 import { type Io, writeLines } from './io.ts';
 
 
@@ -72,19 +75,19 @@ export interface GeneratedExploreCommand extends SearchFlags {
 }
 
 const FLAGS = {
-  set: { type: 'string' },
-  scenario: { type: 'string' },
-  generated: { type: 'string' },
-  'max-patches': { type: 'string' },
-  'max-targets': { type: 'string' },
-  seed: { type: 'string' },
-  depth: { type: 'string' },
-  model: { type: 'string' },
-  property: { type: 'string', multiple: true },
-  'time-limit': { type: 'string' },
-  workers: { type: 'string' },
-  out: { type: 'string' },
-  report: { type: 'string' },
+  set: { type: 'string', valueName: 'NAME' },
+  scenario: { type: 'string', valueName: 'FILE' },
+  generated: { type: 'string', valueName: 'N' },
+  'max-patches': { type: 'string', valueName: 'P' },
+  'max-targets': { type: 'string', valueName: 'T' },
+  seed: { type: 'string', valueName: 'S' },
+  depth: { type: 'string', valueName: 'N' },
+  model: { type: 'string', valueName: 'NAME' },
+  property: { type: 'string', multiple: true, valueName: 'NAME' },
+  'time-limit': { type: 'string', valueName: 'S' },
+  workers: { type: 'string', valueName: 'N' },
+  out: { type: 'string', valueName: 'DIR' },
+  report: { type: 'string', valueName: 'FILE' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -97,11 +100,11 @@ function integerFlag(flag: string, text: string | undefined, limits: { min: numb
   return value;
 }
 
-function resolveSet(name: string): PatchSet {
+function resolveSet(name: string): NamedSet {
   const sets = namedSets();
-  const found = sets.find((set) => set.name === name);
+  const found = sets.find((named) => named.set.name === name);
   if (found) return found;
-  const names = sets.map((set) => set.name);
+  const names = sets.map((named) => named.set.name);
   const guess = closestName(name, names);
   throw new UsageError(`unknown patch set "${name}"; valid sets: ${names.join(', ')}.${guess ? ` Did you mean "${guess}"?` : ''}`);
 }
@@ -189,25 +192,40 @@ function parseOneSet(values: ExploreFlagValues): ExploreCommand {
     throw new UsageError('"klpcheck explore" needs exactly one of --set NAME and --scenario FILE, or --generated N for generated patch sets.');
   }
 
-  let set: PatchSet;
-  let scenarioModel: ModelName | undefined;
-  if (values.scenario !== undefined) {
-    const context = { propertyNames: ALL_PROPERTIES.map((p) => p.name), catalogue: CATALOGUE };
-    const input = readInputFile(values.scenario, context);
-    set = input.content.patchSet;
-    scenarioModel = input.content.model;
-  } else {
-    set = resolveSet(values.set as string);
-  }
-  const model = values.model ?? scenarioModel ?? 'current';
+  const { set, model } = values.scenario !== undefined ? scenarioSet(values.scenario, values.model) : namedSet(values.set as string, values.model);
   return { kind: 'set', set, ...searchFlags(values, model, { depth: DEFAULT_DEPTH, report: DEFAULT_REPORT }) };
+}
+
+const DESIGN_NAMES: Readonly<Record<ModelName, string>> = { current: 'the current API', redesign: 'the redesign' };
+
+/** Resolves `--set NAME`: the set's own design unless --model names the same one. */
+function namedSet(name: string, modelFlag: string | undefined): { set: PatchSet; model: string } {
+  const named = resolveSet(name);
+  if (modelFlag === undefined || modelFlag === named.model || !(modelFlag in MODELS)) return { set: named.set, model: modelFlag ?? named.model };
+  const hint =
+    named.model === 'current'
+      ? ` Explore the redesign on its translation, as check does: --set ${TRANSLATED_PREFIX}${name}.`
+      : ' Leave out --model to explore it on the redesign.';
+  throw new UsageError(`patch set "${name}" is written for ${DESIGN_NAMES[named.model]}, not for ${DESIGN_NAMES[modelFlag as ModelName]}.${hint}`);
+}
+
+/**
+ * Resolves `--scenario FILE`: the file's patch set on the file's model, or on
+ * --model. A current-API set explored on the redesign is translated first, as
+ * check translates the catalogue; a redesign set has no meaning on the current API.
+ */
+function scenarioSet(file: string, modelFlag: string | undefined): { set: PatchSet; model: string } {
+  const context = { propertyNames: ALL_PROPERTIES.map((p) => p.name), catalogue: CATALOGUE };
+  const input = readInputFile(file, context);
+  const own = input.content.model;
+  const set = input.content.patchSet;
+  if (modelFlag === undefined || modelFlag === own || !(modelFlag in MODELS)) return { set, model: modelFlag ?? own };
+  if (own === 'current') return { set: { ...translatedForRedesign(set), name: `${TRANSLATED_PREFIX}${set.name}` }, model: modelFlag };
+  throw new UsageError(`scenario ${file} is written for the redesign, not for the current API. Leave out --model to explore it on the redesign.`);
 }
 
 /** Resolves the flags both modes share; `defaults` differ between the modes. */
 function searchFlags(values: ExploreFlagValues, model: string, defaults: { depth: number; report: string }): SearchFlags {
-  for (const [flag, value] of [['out', values.out], ['report', values.report]] as const) {
-    if (value === '') throw new UsageError(`invalid value "" for --${flag}: expected a path.`);
-  }
   return {
     model: resolveModel(model),
     properties: resolveProperties(values.property),
@@ -260,29 +278,57 @@ export async function exploreMain(argv: readonly string[], io: Io): Promise<numb
 }
 
 /** Runs `search` with a stop predicate that turns true on SIGINT or once the time limit has passed. */
-async function withStopRequest<T>(timeLimit: number | null, search: (shouldStop: () => boolean) => Promise<T>): Promise<T> {
-  let interrupted = false;
+/** Why a search was asked to stop before its bound: the time limit, or Ctrl-C (SIGINT). */
+type StopRequest = 'time-limit' | 'interrupt' | null;
+
+/** Exit status after Ctrl-C, as for a process ended by SIGINT; the results found are still written. */
+export const EXIT_INTERRUPTED = 130;
+
+/** Runs a search that polls `shouldStop`, which turns true at the time limit or on Ctrl-C; returns what stopped it. */
+async function withStopRequest<T>(
+  timeLimit: number | null,
+  search: (shouldStop: () => boolean) => Promise<T>,
+): Promise<{ value: T; request: StopRequest }> {
+  let request: StopRequest = null;
   const onSigint = (): void => {
-    interrupted = true;
+    request = 'interrupt';
   };
   process.once('SIGINT', onSigint);
   const deadline = timeLimit === null ? Infinity : performance.now() + timeLimit * 1000;
+  const shouldStop = (): boolean => {
+    if (request === null && performance.now() > deadline) request = 'time-limit';
+    return request !== null;
+  };
   try {
-    return await search(() => interrupted || performance.now() > deadline);
+    const value = await search(shouldStop);
+    return { value, request };
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
 }
 
-/** Runs `write`; returns false after printing which file could not be written. */
+/** Says what stopped a search that was asked to stop, or nothing when it was not. */
+function stopRequestLines(request: StopRequest, timeLimit: number | null): string[] {
+  if (request === 'interrupt') return ['Stopped by Ctrl-C (SIGINT); the results up to the last completed depth are written.'];
+  if (request === 'time-limit') return [`Stopped by the time limit of ${timeLimit} s; the results up to the last completed depth are written.`];
+  return [];
+}
+
+/** Chooses the exit status: Ctrl-C first, then a bound that did not fit in memory, else 0. */
+function exitStatus(request: StopRequest, outOfMemory: boolean): number {
+  if (request === 'interrupt') return EXIT_INTERRUPTED;
+  return outOfMemory ? EXIT_OUT_OF_MEMORY : 0;
+}
+
+/** Runs `write`; returns false after printing which file could not be written and why. */
 function writeOutputs(io: Io, write: () => void): boolean {
   try {
     write();
     return true;
   } catch (error) {
-    const path = (error as NodeJS.ErrnoException).path;
-    if (typeof path !== 'string') throw error;
-    io.stderr.write(`klpcheck: failed to write ${path}: ${(error as NodeJS.ErrnoException).code}. Choose another path with --out or --report.\n`);
+    const fsError = fileSystemError(error);
+    if (!fsError) throw error;
+    io.stderr.write(`klpcheck: failed to write ${fsError.path}: ${describeFsCode(fsError.code)}. Choose another path with --out or --report.\n`);
     return false;
   }
 }
@@ -290,9 +336,9 @@ function writeOutputs(io: Io, write: () => void): boolean {
 async function exploreOneSet(command: ExploreCommand, io: Io): Promise<number> {
   const { patches, targets } = patchSetSize(command.set);
   io.stderr.write(
-    `exploring ${command.set.name} (${patches} patches, ${targets} target modules) on ${command.model.name} up to depth ${command.depth}\n`,
+    `exploring ${command.set.name} (${plural(patches, 'patch', 'patches')}, ${plural(targets, 'target module')}) on ${command.model.name} up to depth ${command.depth}\n`,
   );
-  const result: ExploreResult = await withStopRequest(command.timeLimit, (shouldStop) => {
+  const { value: result, request } = await withStopRequest(command.timeLimit, (shouldStop): Promise<ExploreResult> => {
     const options = {
       model: command.model.name,
       set: command.set,
@@ -310,18 +356,19 @@ async function exploreOneSet(command: ExploreCommand, io: Io): Promise<number> {
     for (const found of result.violations) {
       files.set(found.property.name, writeCounterexample(command.out, explorerCounterexampleFile(command.model, result, found)));
     }
-    writeFileAtomically(command.report, resultJson(result, files));
+    writeFileAtomically(command.report, resultJson(result, files, request));
     writeFileAtomically(markdown, coverageMarkdown(result, files));
   });
   if (!written) return 1;
 
   writeLines(io.stdout, [
     ...certificateLines(result, files),
+    ...stopRequestLines(request, command.timeLimit),
     'Coverage:',
     ...coverageLines(result.coverage),
     `Wrote ${command.report} and ${markdown} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   ]);
-  return result.memory ? EXIT_OUT_OF_MEMORY : 0;
+  return exitStatus(request, result.memory !== null);
 }
 
 async function exploreGeneratedSets(command: GeneratedExploreCommand, io: Io): Promise<number> {
@@ -329,7 +376,7 @@ async function exploreGeneratedSets(command: GeneratedExploreCommand, io: Io): P
     `exploring ${plural(command.count, 'generated patch set')} (seed ${command.seed}, at most ${command.maxPatches} livepatch ` +
       `modules and ${command.maxTargets} target modules) on ${command.model.name} up to depth ${command.depth}\n`,
   );
-  const result = await withStopRequest(command.timeLimit, (shouldStop) =>
+  const { value: result, request } = await withStopRequest(command.timeLimit, (shouldStop) =>
     exploreGenerated({
       model: command.model.name,
       count: command.count,
@@ -350,16 +397,17 @@ async function exploreGeneratedSets(command: GeneratedExploreCommand, io: Io): P
     for (const { property, outcome, found } of result.violations) {
       files.set(property.name, writeCounterexample(command.out, explorerCounterexampleFile(command.model, outcome.result, found)));
     }
-    writeFileAtomically(command.report, generatedResultJson(result, files));
+    writeFileAtomically(command.report, generatedResultJson(result, files, request));
     writeFileAtomically(markdown, generatedMarkdown(result, files));
   });
   if (!written) return 1;
 
   writeLines(io.stdout, [
     ...generatedCertificateLines(result, files),
+    ...stopRequestLines(request, command.timeLimit),
     'Coverage:',
     ...coverageLines(result.coverage),
     `Wrote ${command.report} and ${markdown} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   ]);
-  return result.outcomes.some((outcome) => outcome.result?.memory) ? EXIT_OUT_OF_MEMORY : 0;
+  return exitStatus(request, result.outcomes.some((outcome) => outcome.result?.memory));
 }

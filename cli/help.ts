@@ -4,6 +4,7 @@ import { DEFAULT_DEPTH_CAP, DEFAULT_ROW_BUDGET_MS, DEFAULT_TOTAL_BUDGET_MS } fro
 import { REDESIGN_RUNS_SHARE } from '../engine/sources.ts';
 import type { CommandName, Registry } from './args.ts';
 import { LIMITS } from './args.ts';
+import { exploreHelp } from './explore-help.ts';
 
 function generalHelp(): string[] {
   return [
@@ -118,10 +119,19 @@ function replayHelp(registry: Registry): string[] {
   ];
 }
 
+/** Returns the help text of a command, or the general help for no topic and for `help` itself. */
 export function helpText(topic: CommandName | null, registry: Registry): string {
-  let lines = generalHelp();
-  if (topic === 'check') lines = checkHelp(registry);
-  if (topic === 'compare') lines = compareHelp(registry);
-  if (topic === 'replay') lines = replayHelp(registry);
-  return `${lines.join('\n')}\n`;
+  switch (topic) {
+    case 'check':
+      return `${checkHelp(registry).join('\n')}\n`;
+    case 'compare':
+      return `${compareHelp(registry).join('\n')}\n`;
+    case 'replay':
+      return `${replayHelp(registry).join('\n')}\n`;
+    case 'explore':
+      return `${exploreHelp()}\n`;
+    case 'help':
+    case null:
+      return `${generalHelp().join('\n')}\n`;
+  }
 }

@@ -164,16 +164,32 @@ function writeTempFile(directory: string, name: string, text: string): string {
   return temp;
 }
 
-/** Writes a file through a temporary file in the same directory and a rename, replacing any old file. */
+/**
+ * Writes a file through a temporary file in the same directory and a rename,
+ * replacing any old file. A node:fs error is raised again with `path` set to
+ * the requested path, not the temporary file's, and the original as `cause`.
+ */
 export function writeFileAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = writeTempFile(dirname(path), basename(path), text);
   try {
-    renameSync(temp, path);
+    mkdirSync(dirname(path), { recursive: true });
+    const temp = writeTempFile(dirname(path), basename(path), text);
+    try {
+      renameSync(temp, path);
+    } catch (error) {
+      unlinkSync(temp);
+      throw error;
+    }
   } catch (error) {
-    unlinkSync(temp);
-    throw error;
+    throw errorAtPath(error, path);
   }
+}
+
+/** Returns a node:fs error raised again for `path`, with its code and syscall. Other errors are returned unchanged. */
+function errorAtPath(error: unknown, path: string): unknown {
+  const fsError = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof fsError.code !== 'string') return error;
+  const message = `${fsError.code}: failed to write ${path}`;
+  return Object.assign(new Error(message, { cause: error }), { code: fsError.code, syscall: fsError.syscall, path });
 }
 
 /**

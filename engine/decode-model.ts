@@ -5,7 +5,6 @@
  * the type annotations make the compiler reject a decoder that drifts from them.
  */
 import type { Code, Condition, ObjectRef, PointerExpr, ShadowCtor, ShadowDtor, Statement } from '../model/code.ts';
-import { targetFunctions } from '../model/definition.ts';
 import type {
   CallbackName,
   FuncDef,
@@ -25,7 +24,6 @@ import type { Operation } from '../model/operations.ts';
 import {
   array,
   boolean,
-  closestName,
   DecodeError,
   type Decoder,
   describeValue,
@@ -42,6 +40,9 @@ import {
   string,
   tagged,
 } from './decode.ts';
+import { checkPatchedFunctions } from './decode-names.ts';
+
+export { checkOperationNames } from './decode-names.ts';
 
 const module: Decoder<ModuleName> = map(nonEmptyString, moduleName);
 /** A klp_object name: a module name, or null for vmlinux. */
@@ -223,7 +224,10 @@ const patchSetShape: Decoder<PatchSet> = object(
   { description: string },
 );
 
-/** A patch set; module names must be unique, as the kernel allows one module of a name. */
+/**
+ * A patch set. Module names must be unique, as the kernel allows one module
+ * of a name, and every patched function must be a function of its object.
+ */
 export const patchSetDecoder: Decoder<PatchSet> = (value, path) => {
   const set = patchSetShape(value, path);
   const seen = new Set<string>();
@@ -238,6 +242,7 @@ export const patchSetDecoder: Decoder<PatchSet> = (value, path) => {
     }
     seen.add(def.name);
   });
+  checkPatchedFunctions(set, path);
   return set;
 };
 
@@ -295,54 +300,3 @@ export const eventDecoder: Decoder<KernelEvent> = (value, path) => {
   literal(...EVENT_TYPES)((value as { type?: unknown }).type, `${path}.type`);
   return value as KernelEvent;
 };
-
-// Names in operations
-
-function checkName(path: string, kind: string, name: string, valid: readonly string[]): void {
-  if (valid.includes(name)) return;
-  const guess = closestName(name, valid);
-  throw new DecodeError(
-    path,
-    valid.length > 0 ? `the name of a ${kind} of the patch set (${valid.join(', ')})` : `a ${kind}, but the patch set has none`,
-    describeValue(name),
-    guess ? `Did you mean "${guess}"?` : `Add the ${kind} to the patch set or correct the name.`,
-  );
-}
-
-/**
- * Rejects operations that name a module, patch, parameter, object or function the
- * patch set does not define. The model would run them as refusals or no-ops, but
- * in a hand-written file such a name is almost always a typo.
- */
-export function checkOperationNames(set: PatchSet, operations: readonly Operation[]): void {
-  const modules = set.modules.map((m) => m.name as string);
-  const livepatches = set.modules.filter((m) => m.kind === 'livepatch').map((m) => m.name as string);
-  const targets = set.modules.filter((m) => m.kind === 'target').map((m) => m.name as string);
-  operations.forEach((op, index) => {
-    const at = `$.operations[${index}]`;
-    switch (op.type) {
-      case 'insmod':
-      case 'rmmod':
-        checkName(`${at}.module`, 'module', op.module, modules);
-        break;
-      case 'write_param': {
-        checkName(`${at}.module`, 'module', op.module, modules);
-        const def = set.modules.find((m) => m.name === op.module);
-        checkName(`${at}.param`, `parameter of ${op.module}`, op.param, (def?.params ?? []).map((p) => p.name));
-        break;
-      }
-      case 'write_enabled':
-      case 'write_force':
-      case 'free_work':
-        checkName(`${at}.patch`, 'livepatch module', op.patch, livepatches);
-        break;
-      case 'call': {
-        if (op.object !== null) checkName(`${at}.object`, 'target module', op.object, targets);
-        checkName(`${at}.func`, `function of ${op.object ?? 'vmlinux'}`, op.func, targetFunctions(set, op.object).map((f) => f.name));
-        break;
-      }
-      case 'transition_work':
-        break;
-    }
-  });
-}

@@ -22,6 +22,7 @@ function itemList(items: readonly string[]): string {
 function kindRow(model: SearchCoverage, kind: CoverageKind): string {
   const known = model.known[kind];
   const exercised = Object.keys(model.coverage[kind].exercised);
+  if (known.length === 0 && exercised.length === 0) return `| ${KIND_LABELS[kind]} | not in this design | |`;
   const exercisedKnown = known.filter((item) => exercised.includes(item)).length;
   const unlisted = exercised.filter((item) => !known.includes(item));
   const extra = unlisted.length > 0 ? `, and ${unlisted.length} not named by the chart: ${itemList(unlisted)}` : '';

@@ -126,7 +126,11 @@ function setRow(outcome: GeneratedSetOutcome): string {
 }
 
 /** Serializes the JSON result: the bounds, the totals, the verdicts with their files, one row per set, and the coverage. */
-export function generatedResultJson(result: GeneratedExploreResult, files: ReadonlyMap<string, WrittenFile>): string {
+export function generatedResultJson(
+  result: GeneratedExploreResult,
+  files: ReadonlyMap<string, WrittenFile>,
+  stoppedBy: 'time-limit' | 'interrupt' | null = null,
+): string {
   const violated = new Set(result.violations.map((v) => v.property));
   const json = {
     format: 'klpcheck-explore-generated',
@@ -139,6 +143,7 @@ export function generatedResultJson(result: GeneratedExploreResult, files: Reado
     maxTargets: result.maxTargets,
     draws: result.draws,
     duplicates: result.duplicates,
+    stoppedBy,
     depth: result.depth,
     stopped: result.stopped,
     states: result.states,

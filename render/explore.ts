@@ -68,6 +68,7 @@ export function coverageLines(coverage: Coverage): string[] {
   return COVERAGE_KINDS.map((kind) => {
     const { exercised, never } = coverage[kind];
     const count = Object.keys(exercised).length;
+    if (count === 0 && never.length === 0) return `  ${KIND_LABELS[kind]}: not in this design`;
     const missing = never.length > 0 ? `; never: ${never.join(', ')}` : '';
     return `  ${KIND_LABELS[kind]}: ${count} exercised${missing}`;
   });
@@ -94,7 +95,11 @@ export function coverageTables(coverage: Coverage): string[] {
 }
 
 /** Serializes the JSON result: counts, verdicts, counterexample paths and coverage. */
-export function resultJson(result: ExploreResult, files: ReadonlyMap<string, WrittenFile>): string {
+export function resultJson(
+  result: ExploreResult,
+  files: ReadonlyMap<string, WrittenFile>,
+  stoppedBy: 'time-limit' | 'interrupt' | null = null,
+): string {
   const { patches, targets } = patchSetSize(result.set);
   const json = {
     format: 'klpcheck-explore',
@@ -107,6 +112,7 @@ export function resultJson(result: ExploreResult, files: ReadonlyMap<string, Wri
     depth: result.depth,
     completedDepth: result.completedDepth,
     stopped: result.stopped,
+    stoppedBy: stoppedBy ?? (result.memory ? 'memory' : null),
     memory: result.memory,
     states: result.states,
     transitions: result.transitions,

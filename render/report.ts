@@ -264,7 +264,7 @@ const HOW_TO_READ = [
   '- Steps count from 0: step 0 is the first operation, and explanations name steps the same way. The kernel log is what dmesg would show for those operations, with the commands a kselftest would echo.',
   '- Each counterexample file replays with the command under it; replay shows the kernel log, every property\'s verdict and whether the stored verdict is reproduced.',
   '- **Shrinking quality** compares each counterexample\'s length with the shortest one the explorer finds on the same patch set and model; a ratio above 1.00 means a shorter sequence exists, and a DISCREPANCY means the explorer cannot reach the counterexample within its length.',
-  '- **Coverage of the random search** lists, per model, the operations, refusals, callback call sites, control states and chart transitions that no sequence of the search exercised.',
+  '- **Coverage of the random search** lists, per model, the operations, refusals, callback call sites, state callbacks, transition phases, control states and chart transitions that no sequence of the search exercised; a kind of callback the design does not have reads "not in this design".',
   '- The comparison runs one generated current-API patch set per sequence on the current API and its translation on the redesign. Each class lists how many sequences showed it, and a minimised example that `compare --replay` reruns.',
   '',
 ];

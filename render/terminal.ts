@@ -142,15 +142,23 @@ export function findingLines(result: CheckResult): string[] {
   return lines;
 }
 
-/** Returns the closing hint: how far the search went where nothing was found, and what to raise. */
+/**
+ * Returns the closing hint: how far the search went where nothing was found,
+ * and what to raise. A property checked on both designs is one pair per
+ * design, so with both designs the hint counts pairs and names the number of
+ * distinct properties.
+ */
 export function hintLine(result: CheckResult): string {
   const holding = result.pairs.filter((p) => p.verdict.status === 'holds');
   if (holding.length === 0) return 'every checked property was violated or failed; see the report for details';
   const sequences = holding.reduce((sum, p) => sum + (p.verdict.status === 'holds' ? p.verdict.explored.sequences : 0), 0);
-  return (
-    `no violation of ${plural(holding.length, 'property', 'properties')} in ${plural(sequences, 'sequence')} ` +
-    `of up to ${plural(result.maxSteps, 'operation')}; raise --runs or --max-steps to search further`
-  );
+  const properties = plural(new Set(holding.map((p) => p.property.name)).size, 'property', 'properties');
+  const models = [...new Set(holding.map((p) => p.model))];
+  const scope =
+    models.length === 1
+      ? `no violation of ${properties} on ${models[0]}`
+      : `no violation in ${plural(holding.length, 'property/design pair')} (${properties})`;
+  return `${scope} in ${plural(sequences, 'sequence')} of up to ${plural(result.maxSteps, 'operation')}; raise --runs or --max-steps to search further`;
 }
 
 export function formatDuration(ms: number): string {
@@ -225,11 +233,11 @@ function crossCheckLines(result: CheckResult): string[] {
 /** Returns a plain progress line for a finished (model, property), for output that is not a terminal. */
 export function pairProgressLine(pair: PairResult, index: number, total: number): string {
   const verdict = pair.verdict;
-  const explored =
-    verdict.status === 'not-applicable'
-      ? verdict.reason
-      : `${plural(verdict.explored.sequences, 'sequence')}, ${plural(verdict.explored.steps, 'operation')}`;
-  return `[${index}/${total}] ${pair.model} ${pair.property.name}: ${verdictCell(verdict)} (${explored}, ${formatDuration(pair.durationMs)})`;
+  const head = `[${index}/${total}] ${pair.model} ${pair.property.name}: ${verdictCell(verdict)}`;
+  // A property that does not apply runs nothing, so its line gives the reason and no time.
+  if (verdict.status === 'not-applicable') return `${head} (${verdict.reason})`;
+  const explored = `${plural(verdict.explored.sequences, 'sequence')}, ${plural(verdict.explored.steps, 'operation')}`;
+  return `${head} (${explored}, ${formatDuration(pair.durationMs)})`;
 }
 
 // Replay

@@ -46,15 +46,15 @@ describe('usage errors', () => {
     ['unknown property', ['check', '--property', 'shadow-leek'], ['"shadow-leek"', 'shadow-leak']],
     ['unknown property in list', ['check', '--property', 'shadow-leak,nope'], ['"nope"', 'valid properties']],
     ['unknown model', ['check', '--model', 'future'], ['"future"', 'current']],
-    ['unknown command', ['chek'], ['"chek"', 'check, compare, replay, help']],
-    ['missing command', [], ['missing command', 'check, compare, replay, help']],
+    ['unknown command', ['chek'], ['"chek"', 'check, compare, replay, explore, help']],
+    ['missing command', [], ['missing command', 'check, compare, replay, explore, help']],
     ['replay without files', ['replay'], ['at least one file']],
     ['replay with unknown model', ['replay', 'x.json', '--model', 'nope'], ['"nope"']],
     ['flag without value', ['check', '--seed'], ['--seed needs a value']],
     ['compare with unknown flag', ['compare', '--property', 'x'], ['--property', 'klpcheck compare', '--runs']],
     ['compare with negative runs', ['compare', '--runs', '-3'], ['"-3"', '--runs', 'from 1']],
     ['compare with bad max steps', ['compare', '--max-steps', '5000'], ['"5000"', '--max-steps', 'to 1000']],
-    ['compare with empty out', ['compare', '--out='], ['--out', 'directory path']],
+    ['compare with empty out', ['compare', '--out='], ['flag --out has an empty value', '"--out DIR"']],
     ['compare with an argument', ['compare', 'x.json'], ['"x.json"', '--replay']],
     ['compare --replay without files', ['compare', '--replay'], ['at least one file']],
   ];
@@ -65,6 +65,70 @@ describe('usage errors', () => {
     for (const text of expected) expect(run.stderr).toContain(text);
     expect(run.stderr).toContain('klpcheck help');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('empty and repeated flag values', () => {
+  const cases: [string, string[], string[]][] = [
+    ['empty model', ['check', '--model', ''], ['flag --model has an empty value', '"--model NAME"']],
+    ['blank model', ['check', '--model', '  '], ['flag --model has an empty value']],
+    ['empty property', ['check', '--property', ''], ['flag --property has an empty value', '"--property NAME"']],
+    ['lone comma property', ['check', '--property', ','], ['invalid value "," for --property', 'empty item']],
+    ['empty list item', ['check', '--property', 'shadow-leak,,structure'], ['"shadow-leak,,structure"', 'empty item']],
+    ['trailing comma', ['check', '--model=current,'], ['"current,"', 'empty item']],
+    ['empty report', ['check', '--report='], ['flag --report has an empty value', '"--report FILE"']],
+    ['repeated seed', ['check', '--seed', '1', '--seed', '2'], ['--seed given twice: "1" and "2"', 'give it once']],
+    ['repeated compare out', ['compare', '--out', 'a', '--out=b'], ['--out given twice: "a" and "b"']],
+    ['repeated replay model', ['replay', 'x.json', '--model', 'current', '--model', 'redesign'], ['--model given twice']],
+    ['empty explore set', ['explore', '--set', ''], ['flag --set has an empty value']],
+    ['empty explore property', ['explore', '--set', 'selftest-state', '--property', 'a,,b'], ['empty item']],
+    [
+      'repeated explore set',
+      ['explore', '--set', 'selftest-callbacks', '--set', 'selftest-state'],
+      ['--set given twice: "selftest-callbacks" and "selftest-state"'],
+    ],
+  ];
+
+  test.each(cases)('%s exits 2', (_name, args, expected) => {
+    const run = klpcheck(...args);
+    expect(run.status).toBe(2);
+    for (const text of expected) expect(run.stderr).toContain(text);
+    expect(run.stderr).toContain(`Run "klpcheck help ${args[0]}" for usage.`);
+    expect(run.stdout).toBe('');
+  });
+
+  test('repeated property is accepted', () => {
+    const dir = tempDir();
+    const args = ['check', '--runs', '2', '--model', 'current', '--property', 'structure', '--property', 'shadow-leak'];
+    const run = klpcheck(...args, '--no-shrink-quality', '--out', join(dir, 'cx'), '--report', join(dir, 'r.md'));
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/shadow-leak\s+(holds|VIOLATED)/);
+    expect(run.stdout).toMatch(/structure\s+(holds|VIOLATED)/);
+  });
+});
+
+describe('usage error hint', () => {
+  test('names the command', () => {
+    const run = klpcheck('compare', '--runs', 'x');
+    expect(run.stderr).toContain('Run "klpcheck help compare" for usage.');
+  });
+
+  test('names explore', () => {
+    const run = klpcheck('explore', '--depth', '0', '--set', 'selftest-state');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Run "klpcheck help explore" for usage.');
+  });
+
+  test('general for unknown command', () => {
+    const run = klpcheck('chek');
+    expect(run.stderr).toContain('Run "klpcheck help" for usage.');
+  });
+
+  test('general for unknown help topic', () => {
+    const run = klpcheck('help', 'bogus');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('valid topics: check, compare, replay, explore, help.');
+    expect(run.stderr).toContain('Run "klpcheck help" for usage.');
   });
 });
 
@@ -83,6 +147,19 @@ describe('help', () => {
     for (const flag of ['--runs', '--seed', '--max-steps', '--out', '--report', '--replay']) {
       expect(run.stdout).toContain(flag);
     }
+  });
+
+  test('help explore shows the explore help', () => {
+    const run = klpcheck('help', 'explore');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Usage: klpcheck explore');
+    expect(run.stdout).toBe(klpcheck('explore', '--help').stdout);
+  });
+
+  test('help help shows the general help', () => {
+    const run = klpcheck('help', 'help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(klpcheck('help').stdout);
   });
 
   test('check --help lists the flags', () => {

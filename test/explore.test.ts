@@ -3,7 +3,7 @@
  * stable bound certificates, coverage, and the hand-written world copy the
  * search relies on.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { coverageFromTraces } from '../engine/explore/coverage.ts';
 import { CHART_IMPLEMENTATIONS, checkMemory, explore } from '../engine/explore/explore.ts';
 import { exploreParallel } from '../engine/explore/parallel.ts';
 import { Renamer } from '../engine/explore/canonical-text.ts';
+import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
 import { FINGERPRINTED_FIELDS, StateFingerprinter } from '../engine/explore/fingerprint.ts';
 import { SELFTEST_CALLBACKS } from '../model/catalogue/selftest-callbacks.ts';
 import { currentModel } from '../model/current/index.ts';
@@ -237,11 +238,21 @@ describe('coverage', () => {
     expect(coverage.chartTransitions.exercised).toHaveProperty(['idle insmod [default]']);
     expect(coverage.refusals.exercised).toHaveProperty(['insmod -17']);
     expect(coverage.callbacks.exercised).toHaveProperty(['pre_patch LIVE']);
-    expect(coverage.stateCallbacks.never).toEqual(['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch']);
+    // The current API has no klp_state callbacks, so none of them is listed as missed.
+    expect(coverage.stateCallbacks.never).toEqual([]);
+    expect(coverage.stateCallbacks.exercised).toEqual({});
     expect(coverage.controlStates.never).toEqual([]);
     // Three operations reach every phase: loads, completions, reversals both ways, force, cancel, module notifiers.
     expect(coverage.transitionPhases.never).toEqual([]);
     expect(coverage.transitionPhases.exercised).toHaveProperty(['reversing from unpatching']);
+  });
+
+  test('redesign lists no per-object callbacks', async () => {
+    const set = REDESIGN_CATALOGUE.find((candidate) => candidate.name === 'redesign-selftest-state');
+    if (!set) throw new Error('redesign catalogue set redesign-selftest-state is missing');
+    const { coverage } = await explore({ model: 'redesign', set, properties: [], depth: 2 });
+    expect(coverage.callbacks.never).toEqual([]);
+    expect(coverage.stateCallbacks.exercised).toHaveProperty('pre_patch');
   });
 
   test('one operation only starts transitions', async () => {
@@ -301,6 +312,10 @@ describe('explore arguments', () => {
     expect(command?.model.name).toBe('current');
     expect(command?.depth).toBe(3);
     expect(command?.properties.map((p) => p.name)).toEqual(['shadow-leak']);
+    // The scenario is written for the current API; on the redesign its translation is explored.
+    const onRedesign = parseExplore(['--scenario', file, '--model', 'redesign']);
+    expect(onRedesign?.model.name).toBe('redesign');
+    expect(onRedesign?.set.name).toBe('translated:demo-shadow');
   });
 
   test('shadow leak of the scenario within 4', async () => {
@@ -314,6 +329,21 @@ describe('explore arguments', () => {
 
   test('rejects depth out of range', () => {
     expect(() => parseExplore(['--set', 'selftest-callbacks', '--depth', '0'])).toThrow('invalid value "0" for --depth');
+  });
+
+  test('set runs on its own design', () => {
+    expect(parseExplore(['--set', 'redesign-selftest-state'])?.model.name).toBe('redesign');
+    expect(parseExplore(['--set', 'selftest-state'])?.model.name).toBe('current');
+    const translated = parseExplore(['--set', 'translated:selftest-state']);
+    expect(translated?.model.name).toBe('redesign');
+    expect(translated?.set.name).toBe('translated:selftest-state');
+  });
+
+  test('rejects a set on the other design', () => {
+    expect(() => parseExplore(['--set', 'selftest-callbacks', '--model', 'redesign'])).toThrow(
+      'patch set "selftest-callbacks" is written for the current API, not for the redesign. Explore the redesign on its translation, as check does: --set translated:selftest-callbacks.',
+    );
+    expect(() => parseExplore(['--set', 'redesign-selftest-state', '--model', 'current'])).toThrow('is written for the redesign, not for the current API');
   });
 
   test('suggests a close set name', () => {
@@ -350,9 +380,39 @@ describe('klpcheck explore', () => {
     );
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('The search stopped before depth 9');
+    expect(run.stdout).toContain('Stopped by the time limit of 2 s');
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.stopped).toBe(true);
+    expect(json.stoppedBy).toBe('time-limit');
     expect(json.completedDepth).toBeLessThan(9);
+    // The certificate counts the completed depths only, not the states of the depth the stop cut short.
+    const sum = json.statesPerDepth.reduce((total: number, n: number) => total + n, 0);
+    expect(json.states).toBe(sum);
+  });
+
+  test('Ctrl-C writes results and exits 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klpcheck-explore-'));
+    const report = join(dir, 'explore.json');
+    const child = spawn(
+      process.execPath,
+      ['bin/klpcheck.mjs', 'explore', '--set', 'bench-3-patches-2-targets', '--depth', '9', '--report', report, '--out', dir],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    // Wait for the first depth's progress line: the search, and its signal handler, are running by then.
+    await new Promise<void>((resolve) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('depth 1:')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(status).toBe(130);
+    expect(stdout).toContain('Stopped by Ctrl-C (SIGINT)');
+    expect(JSON.parse(readFileSync(report, 'utf8')).stoppedBy).toBe('interrupt');
   });
 
   test('a bound too large for the heap stops early, names a depth that fits and exits 3', () => {

@@ -184,8 +184,9 @@ export class CoverageRecorder {
     const known: Record<CoverageKind, readonly string[]> = {
       operations: OPERATION_TYPES,
       refusals: items.refusals,
-      callbacks: CALLBACK_NAMES.flatMap((name) => MODULE_STATES.map((state) => `${name} ${state}`)),
-      stateCallbacks: CALLBACK_NAMES,
+      // A design without a kind of callback lists none of its items, so none reads as missed.
+      callbacks: this.impl.callbackKinds.includes('object') ? CALLBACK_NAMES.flatMap((name) => MODULE_STATES.map((state) => `${name} ${state}`)) : [],
+      stateCallbacks: this.impl.callbackKinds.includes('state') ? CALLBACK_NAMES : [],
       transitionPhases: TRANSITION_PHASES,
       controlStates: items.leaves,
       chartTransitions: items.transitions,

@@ -70,9 +70,9 @@ export interface ExploreResult {
   readonly stopped: boolean;
   /** Set when the search stopped because the next depth would not fit in the heap. */
   readonly memory: MemoryEstimate | null;
-  /** Distinct canonical states, the initial one included. */
+  /** Distinct canonical states up to the completed depth, the initial one included. */
   readonly states: number;
-  /** Operations run: one per (expanded state, successor operation). */
+  /** Operations run up to the completed depth: one per (expanded state, successor operation). */
   readonly transitions: number;
   /** New states per depth, index 0 being the initial state. */
   readonly statesPerDepth: readonly number[];
@@ -221,6 +221,8 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const statesPerDepth = [1];
   let transitions = 0;
   let completedDepth = 0;
+  // Counts at the end of the last completed depth: a stop inside a depth leaves that depth out of the certificate.
+  let completed = { states: 1, transitions: 0 };
   let stopped = false;
   let memory: MemoryEstimate | null = null;
   let expansions = 0;
@@ -249,6 +251,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     }
     if (stopped) break;
     completedDepth = depth;
+    completed = { states: visited.size, transitions };
     statesPerDepth.push(newStates);
     frontier = next;
     const heapUsedBytes = process.memoryUsage().heapUsed;
@@ -281,8 +284,8 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     completedDepth,
     stopped,
     memory,
-    states: visited.size,
-    transitions,
+    states: completed.states,
+    transitions: completed.transitions,
     statesPerDepth,
     properties: checked,
     notApplicable,

@@ -44,6 +44,8 @@ export interface ChartImplementation {
   readonly actions: Readonly<Record<string, Action>>;
   /** The control state a world is in, as a dot path (the chart's state value). */
   controlState(world: Readonly<World>): string;
+  /** The callbacks the design has: per-object callbacks of klp_object, callbacks of klp_state, or both. */
+  readonly callbackKinds: readonly ('object' | 'state')[];
 }
 
 /** Names of every guard and action a chart refers to, for consistency checks. */

@@ -19,6 +19,7 @@ export const CURRENT_IMPLEMENTATION: ChartImplementation = {
   guards: CURRENT_GUARDS,
   actions: CURRENT_ACTIONS,
   controlState,
+  callbackKinds: ['object'],
 };
 
 export const currentModel: Model = {

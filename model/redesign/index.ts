@@ -23,6 +23,7 @@ export const REDESIGN_IMPLEMENTATION: ChartImplementation = {
   guards: REDESIGN_GUARDS,
   actions: REDESIGN_ACTIONS,
   controlState,
+  callbackKinds: ['state'],
 };
 
 export const redesignModel: Model = {
