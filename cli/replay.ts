@@ -1,6 +1,6 @@
 /** `klpcheck replay`: replays counterexample and scenario files and prints what happened. */
 import { InputFileError, readInputFile } from '../engine/counterexample.ts';
-import { ModelUnavailableError, replayFile } from '../engine/replay.ts';
+import { ModelMismatchError, ModelUnavailableError, replayFile } from '../engine/replay.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
 import { MODELS } from '../model/index.ts';
 import { ALL_PROPERTIES } from '../properties/index.ts';
@@ -25,7 +25,7 @@ export function replayCommand(command: ReplayCommand, io: Io): number {
       writeLines(io.stdout, replayLines(result));
       if (!result.passed) failed++;
     } catch (error) {
-      if (error instanceof ModelUnavailableError) {
+      if (error instanceof ModelUnavailableError || error instanceof ModelMismatchError) {
         io.stderr.write(`klpcheck: ${file}: ${error.message}\n`);
       } else if (error instanceof InputFileError) {
         io.stderr.write(`klpcheck: ${error.message}\n`);

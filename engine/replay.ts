@@ -10,6 +10,7 @@ import type { Model, ModelName, Trace, TraceStep } from '../model/trace.ts';
 import type { World } from '../model/world.ts';
 import { judge, type Property, type Verdict } from '../properties/property.ts';
 import { canonicalJson, type InputFile, type StoredVerdict } from './counterexample.ts';
+import { TRANSLATED_PREFIX, translatedForRedesign } from './sources.ts';
 
 export type PropertyOutcome =
   | { readonly status: 'judged'; readonly property: Property; readonly verdict: Verdict }
@@ -73,6 +74,26 @@ export class ModelUnavailableError extends Error {
     super(`model "${model}" is not available; available models: ${available.join(', ')}`);
     this.name = 'ModelUnavailableError';
   }
+}
+
+/** A file written for the redesign cannot be replayed on the current API, whose patch modules it does not describe. */
+export class ModelMismatchError extends Error {
+  constructor(readonly model: ModelName) {
+    super(`the file is written for the redesign; the current API has no klp_state callbacks or is_shadow states to run it on. Leave out --model to replay it on the redesign.`);
+    this.name = 'ModelMismatchError';
+  }
+}
+
+/**
+ * The patch set to replay a file on: its own on its own model. A current-API
+ * file replayed on the redesign runs on the set's translation, as check runs
+ * the catalogue on the redesign.
+ */
+function patchSetFor(input: InputFile, model: ModelName): PatchSet {
+  const { patchSet, model: own } = input.content;
+  if (model === own) return patchSet;
+  if (own === 'current') return { ...translatedForRedesign(patchSet), name: `${TRANSLATED_PREFIX}${patchSet.name}` };
+  throw new ModelMismatchError(model);
 }
 
 export interface ReplayContext {
@@ -147,7 +168,8 @@ export function replayFile(input: InputFile, context: ReplayContext, modelName?:
   const model = context.models[name];
   if (!model) throw new ModelUnavailableError(name, Object.keys(context.models) as ModelName[]);
 
-  const { patchSet: set, operations: ops } = input.content;
+  const set = patchSetFor(input, name);
+  const ops = input.content.operations;
   const stepwise = runStepwise(model, set, ops);
   const run: RunOutcome =
     'status' in stepwise

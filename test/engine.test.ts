@@ -23,7 +23,7 @@ import {
 } from '../engine/counterexample.ts';
 import { arbitraryChoices, operationsFromChoices } from '../engine/generate-operations.ts';
 import { arbitraryRedesignPatchSet, REDESIGN_AUTHOR_PRACTICES } from '../engine/generate-redesign-patch-set.ts';
-import { compareEvents, replayFile } from '../engine/replay.ts';
+import { compareEvents, ModelMismatchError, replayFile } from '../engine/replay.ts';
 import { shrinkViolation, violatingRun } from '../engine/shrink.ts';
 import { defaultSources, redesignRuns, translatedForRedesign, translatedSources } from '../engine/sources.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
@@ -426,6 +426,21 @@ describe('replay', () => {
     expect(result.reproduction?.reproduced).toBe(true);
     expect(result.events?.equal).toBe(true);
     expect(result.passed).toBe(true);
+  });
+
+  test('current file on the redesign runs the translation', () => {
+    const input = parseInputFile(JSON.stringify(stored()), 'cx.json', replayParse);
+    const result = replayFile(input, replayContext, 'redesign');
+    expect(result.model).toBe('redesign');
+    expect(result.modelOverridden).toBe(true);
+    expect(result.set.name).toBe(`translated:${input.content.patchSet.name}`);
+    expect(result.set.modules.some((def) => def.kind === 'livepatch' && (def.states ?? []).length > 0)).toBe(true);
+  });
+
+  test('redesign file on the current API is refused', () => {
+    const content = { ...stored(), model: 'redesign' as const };
+    const input = parseInputFile(JSON.stringify(content), 'cx.json', replayParse);
+    expect(() => replayFile(input, replayContext, 'current')).toThrow(ModelMismatchError);
   });
 
   test('different step is not reproduced', () => {
