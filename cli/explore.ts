@@ -257,9 +257,10 @@ function markdownPath(report: string): string {
 export const EXIT_OUT_OF_MEMORY = 3;
 
 /**
- * Runs `klpcheck explore`; returns 0 once the search ran, whatever it found,
- * EXIT_OUT_OF_MEMORY when it stopped because the bound did not fit in the
- * heap, and 1 when a file cannot be read or written.
+ * Runs `klpcheck explore`. It returns 0 once the search ran, whatever it
+ * found, and 1 when a file cannot be read or written. A search stopped by
+ * Ctrl-C returns EXIT_INTERRUPTED, and one whose bound did not fit in the
+ * heap returns EXIT_OUT_OF_MEMORY.
  */
 export async function exploreMain(argv: readonly string[], io: Io): Promise<number> {
   let command: ExploreCommand | GeneratedExploreCommand | null;

@@ -85,7 +85,7 @@ export class ModelMismatchError extends Error {
 }
 
 /**
- * The patch set to replay a file on: its own on its own model. A current-API
+ * Chooses the patch set to replay a file on: its own on its own model. A current-API
  * file replayed on the redesign runs on the set's translation, as check runs
  * the catalogue on the redesign.
  */

@@ -185,7 +185,7 @@ function comparisonLines(comparison: CompareResult): string[] {
   ];
 }
 
-/** Summarises the shrinking quality in one line: how many counterexamples are shortest, and how many rows say otherwise. */
+/** Summarises the shrinking quality in one line: how many counterexamples are shortest, longer, discrepant or cut short. */
 export function shrinkQualityLine(quality: ShrinkQualityResult): string {
   const kinds = quality.rows.map((row) => row.outcome.kind);
   const exact = quality.rows.filter((row) => row.outcome.kind === 'shortest' && row.outcome.ratio === 1).length;
