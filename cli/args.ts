@@ -247,6 +247,19 @@ function resolveProperties(names: readonly string[], registry: Registry): Proper
   return registry.properties.filter((p) => chosen.includes(p));
 }
 
+/**
+ * Rejects a selection in which no property applies to any selected model:
+ * such a run would check nothing and still report success.
+ */
+export function requireApplicable(properties: readonly Property[], models: readonly ModelName[]): void {
+  if (properties.some((property) => models.some((model) => property.appliesTo(model) === true))) return;
+  const reasons = properties.map((property) => `${property.name}: ${models.map((model) => property.appliesTo(model)).join('; ')}`);
+  throw new UsageError(
+    `none of the selected properties applies to ${models.join(' or ')} (${reasons.join('. ')}). ` +
+      'Choose properties that apply with --property, or another design with --model.',
+  );
+}
+
 function parseCheck(argv: readonly string[], registry: Registry): CheckCommand | HelpCommand {
   const { values, positionals } = parseFlags('check', argv, CHECK_FLAGS);
   if (values.help) return { kind: 'help', topic: 'check' };
@@ -257,10 +270,13 @@ function parseCheck(argv: readonly string[], registry: Registry): CheckCommand |
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const list = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.map(String) : undefined);
 
+  const models = resolveModels(nameList(list(values.model)), registry);
+  const properties = resolveProperties(nameList(list(values.property)), registry);
+  requireApplicable(properties, models.map((model) => model.name));
   return {
     kind: 'check',
-    models: resolveModels(nameList(list(values.model)), registry),
-    properties: resolveProperties(nameList(list(values.property)), registry),
+    models,
+    properties,
     runs: integerFlag('runs', text(values.runs), defaults.runs, LIMITS.runs),
     seed: integerFlag('seed', text(values.seed), defaults.seed, LIMITS.seed),
     maxSteps: integerFlag('max-steps', text(values['max-steps']), defaults.maxSteps, LIMITS.maxSteps),

@@ -22,6 +22,7 @@ const FS_CODE_TEXT: Readonly<Record<string, string>> = {
   EPERM: 'operation not permitted',
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device',
+  ENOENT: 'the file system refuses to create it there',
 };
 
 /** Plain words for a node:fs error code, with the code itself for searching. */
@@ -38,6 +39,17 @@ function existingAncestor(path: string): string {
 }
 
 /**
+ * Creates the missing directories from an existing ancestor down to
+ * `directory`, one level at a time. A recursive mkdirSync loops without end
+ * where a file system answers ENOENT to every creation, as /proc does.
+ */
+function createBelow(existing: string, directory: string): void {
+  const missing: string[] = [];
+  for (let current = directory; current !== existing; current = dirname(current)) missing.unshift(current);
+  for (const path of missing) mkdirSync(path);
+}
+
+/**
  * Creates a directory with its parents, as the writers of output files do,
  * and creates and removes a temporary file in it. Returns why files cannot be
  * written there, or null when they can.
@@ -46,7 +58,7 @@ function directoryProblem(directory: string): string | null {
   const existing = existingAncestor(directory);
   if (!statSync(existing).isDirectory()) return `${existing} is a file, not a directory`;
   try {
-    mkdirSync(directory, { recursive: true });
+    createBelow(existing, directory);
   } catch (error) {
     const fsError = fileSystemError(error);
     if (!fsError) throw error;

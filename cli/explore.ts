@@ -29,7 +29,7 @@ import { ALL_PROPERTIES } from '../properties/index.ts';
 import type { Property } from '../properties/property.ts';
 import { certificateLines, coverageLines, coverageMarkdown, plural, progressLine, resultJson } from '../render/explore.ts';
 import { generatedCertificateLines, generatedMarkdown, generatedResultJson, generatedSetLine } from '../render/explore-generated.ts';
-import { type FlagSpec, LIMITS, parseFlags, UsageError } from './args.ts';
+import { type FlagSpec, LIMITS, parseFlags, requireApplicable, UsageError } from './args.ts';
 import {
   DEFAULT_GENERATED_REPORT,
   DEFAULT_OUT,
@@ -202,10 +202,13 @@ const DESIGN_NAMES: Readonly<Record<ModelName, string>> = { current: 'the curren
 function namedSet(name: string, modelFlag: string | undefined): { set: PatchSet; model: string } {
   const named = resolveSet(name);
   if (modelFlag === undefined || modelFlag === named.model || !(modelFlag in MODELS)) return { set: named.set, model: modelFlag ?? named.model };
-  const hint =
-    named.model === 'current'
-      ? ` Explore the redesign on its translation, as check does: --set ${TRANSLATED_PREFIX}${name}.`
-      : ' Leave out --model to explore it on the redesign.';
+  const translated = `${TRANSLATED_PREFIX}${name}`;
+  let hint = ' Leave out --model to explore it on the redesign.';
+  if (named.model === 'current') {
+    hint = namedSets().some((other) => other.set.name === translated)
+      ? ` Explore the redesign on its translation, as check does: --set ${translated}.`
+      : ' Leave out --model to explore it on the current API, or explore the redesign with --generated N --model redesign.';
+  }
   throw new UsageError(`patch set "${name}" is written for ${DESIGN_NAMES[named.model]}, not for ${DESIGN_NAMES[modelFlag as ModelName]}.${hint}`);
 }
 
@@ -226,9 +229,12 @@ function scenarioSet(file: string, modelFlag: string | undefined): { set: PatchS
 
 /** Resolves the flags both modes share; `defaults` differ between the modes. */
 function searchFlags(values: ExploreFlagValues, model: string, defaults: { depth: number; report: string }): SearchFlags {
+  const resolved = resolveModel(model);
+  const properties = resolveProperties(values.property);
+  requireApplicable(properties, [resolved.name]);
   return {
-    model: resolveModel(model),
-    properties: resolveProperties(values.property),
+    model: resolved,
+    properties,
     depth: integerFlag('depth', values.depth, EXPLORE_LIMITS.depth) ?? defaults.depth,
     timeLimit: integerFlag('time-limit', values['time-limit'], EXPLORE_LIMITS.timeLimit) ?? null,
     workers: integerFlag('workers', values.workers, EXPLORE_LIMITS.workers) ?? 1,

@@ -174,7 +174,10 @@ export function checkPatchedFunctions(set: PatchSet, path: string): void {
       const at = `${path}.modules[${moduleIndex}].objects[${objectIndex}]`;
       if (obj.name !== null) {
         const target = findModule(set, obj.name);
-        if (!target) return;
+        if (!target) {
+          checkUnknownObject(set, `${at}.name`, obj.name);
+          return;
+        }
         if (target.kind === 'livepatch') throw livepatchObjectError(set, `${at}.name`, obj.name);
       }
       obj.funcs.forEach((func, funcIndex) => checkPatchedFunction(set, `${at}.funcs[${funcIndex}].oldName`, obj.name, func.oldName));
@@ -195,6 +198,20 @@ function checkPatchedFunction(set: PatchSet, path: string, object: ObjectName, o
       ? `Did you mean "${guess}"?`
       : `Add the function to ${list} or correct the name: the kernel would fail to patch it with -EINVAL, and the model does not model symbol failures.`,
   );
+}
+
+/**
+ * Rejects an object name that is not a module of the set but looks like a
+ * typo: "vmlinux", which the format writes as null, or a name close to a
+ * target module of the set. Other unknown names stay accepted, as above.
+ */
+function checkUnknownObject(set: PatchSet, path: string, name: string): void {
+  const targets = set.modules.filter((m) => m.kind === 'target').map((m) => m.name as string);
+  if (name === 'vmlinux') {
+    throw new DecodeError(path, 'null for vmlinux', describeValue(name), 'Write null, not the string "vmlinux", for a vmlinux object.');
+  }
+  const guess = closestName(name, targets);
+  if (guess) throw new DecodeError(path, `the name of a target module (${targets.join(', ')}) or null for vmlinux`, describeValue(name), `Did you mean "${guess}"?`);
 }
 
 /** Builds the error for an object that names a livepatch module, which has no patchable functions in the model. */

@@ -30,10 +30,10 @@ function mebibytes(bytes: number): string {
 export function memoryLine(memory: MemoryEstimate, completed: number): string {
   const need =
     `depth ${memory.depth} would need about ${mebibytes(memory.estimatedBytes)} of heap ` +
-    `(${memory.extrapolated ? 'extrapolated from the depths done' : 'an estimate'}), above the limit of ${mebibytes(memory.limitBytes)}`;
+    `(${memory.extrapolated ? 'extrapolated from the depths done' : 'an estimate'}), above V8's heap limit of ${mebibytes(memory.limitBytes)}`;
   return (
     `The search stopped after depth ${completed}: ${need}. Depth ${memory.fittingDepth} fits: rerun with --depth ${memory.fittingDepth}, ` +
-    'or raise the limit with NODE_OPTIONS=--max-old-space-size=MiB.'
+    'or raise the limit with NODE_OPTIONS=--max-old-space-size=N, N in MiB.'
   );
 }
 
@@ -50,7 +50,10 @@ export function certificateLines(result: ExploreResult, files: ReadonlyMap<strin
   if (memory) {
     lines.push(memoryLine(memory, bound));
   } else if (result.stopped) {
-    lines.push(`The search stopped before depth ${result.depth}; the certificate covers ${plural(bound, 'operation')} only.`);
+    lines.push(
+      `The search stopped before depth ${result.depth}; the certificate covers ${plural(bound, 'operation')} only. ` +
+        `Violations and coverage also count the steps of depth ${bound + 1} that ran before the stop.`,
+    );
   }
   const violated = new Set(result.violations.map((v) => v.property));
   const holding = result.properties.filter((p) => !violated.has(p)).map((p) => p.name);

@@ -107,6 +107,21 @@ describe('empty and repeated flag values', () => {
   });
 });
 
+describe('selection that checks nothing', () => {
+  test('check with no applicable property', () => {
+    const run = klpcheck('check', '--model', 'current', '--property', 'p1-balanced-introduce-remove');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('none of the selected properties applies to current (p1-balanced-introduce-remove: the current API has no klp_state callbacks');
+    expect(run.stdout).toBe('');
+  });
+
+  test('explore with no applicable property', () => {
+    const run = klpcheck('explore', '--set', 'selftest-state', '--property', 'p1-balanced-introduce-remove');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('none of the selected properties applies to current');
+  });
+});
+
 describe('usage error hint', () => {
   test('names the command', () => {
     const run = klpcheck('compare', '--runs', 'x');

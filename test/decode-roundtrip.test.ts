@@ -181,6 +181,18 @@ describe('patched function names', () => {
     expect(parseInputFile(text, 'ok.json', parseContext).kind).toBe('scenario');
   });
 
+  it('rejects the string vmlinux as an object', () => {
+    const message = parseError(demoScenario([], (set) => (set.modules[0]!.objects![0]!.name = 'vmlinux')));
+    expect(message).toContain('$.patchSet.modules[0].objects[0].name: expected null for vmlinux, found "vmlinux"');
+    expect(message).toContain('Write null, not the string "vmlinux"');
+  });
+
+  it('rejects an object name close to a target module', () => {
+    const message = parseError(demoScenario([], (set) => (set.modules[0]!.objects![1]!.name = 'demo_mdo')));
+    expect(message).toContain('$.patchSet.modules[0].objects[1].name: expected the name of a target module (demo_mod) or null for vmlinux');
+    expect(message).toContain('Did you mean "demo_mod"?');
+  });
+
   it('rejects an object naming a livepatch', () => {
     const message = parseError(demoScenario([], (set) => (set.modules[0]!.objects![1]!.name = 'demo_fix')));
     expect(message).toContain('$.patchSet.modules[0].objects[1].name: expected null for vmlinux or the name of a target module (demo_mod)');

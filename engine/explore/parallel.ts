@@ -80,9 +80,10 @@ function balance(sizes: readonly number[]): { give: number[]; receive: number[] 
 }
 
 /**
- * Checks the memory of the workers after a depth: each worker holds an equal
- * share of the frontier in its own heap, whose limit is that of the main
- * thread, so the check runs on the fullest worker's heap and share.
+ * Checks the memory of the workers after a depth. Each worker holds part of
+ * the frontier in its own heap, whose limit is that of the main thread. The
+ * check counts all workers' heaps against one such limit, which overstates
+ * the need, so that a depth it names as fitting does fit.
  * NOTE: the fingerprints and parent links sit in the main thread's heap and
  * are left out; they take BYTES_PER_VISITED per state, far less than a world.
  */
@@ -94,15 +95,15 @@ function checkWorkerMemory(
   heaps: readonly number[],
   startHeapBytes: number,
 ): MemoryEstimate | null {
-  const share = (states: number): number => Math.ceil(states / heaps.length);
+  const used = heaps.reduce((sum, heap) => sum + heap, 0);
   return checkMemory({
     depth,
     maxDepth,
-    newStates: share(newStates),
-    previousNewStates: share(statesPerDepth[depth - 1] ?? 1),
-    states: share(newStates),
-    heapUsedBytes: Math.max(...heaps),
-    startHeapBytes,
+    newStates,
+    previousNewStates: statesPerDepth[depth - 1] ?? 1,
+    states: newStates,
+    heapUsedBytes: used,
+    startHeapBytes: startHeapBytes * heaps.length,
   });
 }
 
