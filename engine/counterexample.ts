@@ -349,6 +349,10 @@ export function parseInputFile(text: string, file: string, context: ParseContext
     throw error;
   }
 
+  const named = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
+  if (named === 'klpcheck-compare') {
+    throw new InputFileError(file, '$.format: this is a file of the design comparison. Replay it with "klpcheck compare --replay FILE".');
+  }
   try {
     const format = literal(COUNTEREXAMPLE_FORMAT, SCENARIO_FORMAT)(
       typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : json,

@@ -75,7 +75,7 @@ export function changesSection(result: CheckResult, comparison: CompareResult | 
     '',
     `Computed from the verdicts below, for the ${plural(shared.length, 'property', 'properties')} that apply to both designs.`,
     '',
-    '**Current-API violations the redesign removes in every sequence of this run** (violated on the current API, holding on the redesign):',
+    '**Current-API violations the redesign removes in this run** (violated on the current API, holding on the redesign in every sequence the run tried):',
     '',
     ...(changes.removed.length > 0 ? changes.removed.map((c) => changeLine(c, c.current, c.redesign)) : ['- none in this run']),
     '',

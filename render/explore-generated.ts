@@ -74,7 +74,7 @@ function incompleteLines(result: GeneratedExploreResult): string[] {
   for (const outcome of result.outcomes) {
     const searched = outcome.result;
     if (!searched?.stopped) continue;
-    const reason = searched.memory ? 'for lack of heap' : 'on a stop request';
+    const reason = searched.memory ? 'for lack of heap' : 'at the time limit or on Ctrl-C';
     lines.push(
       `${outcome.set.name} stopped ${reason} before depth ${searched.completedDepth + 1}: ${plural(searched.states, 'state')} ` +
         `and ${plural(searched.transitions, 'transition')} cover every sequence of up to ${plural(searched.completedDepth, 'operation')} only.`,

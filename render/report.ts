@@ -276,7 +276,10 @@ function timingSection(result: CheckResult, comparison: CompareResult | null, qu
     '',
     `Total: ${formatDuration(total)}`,
     '',
-    ...result.pairs.map((pair) => `- ${pair.property.name} on ${pair.model}: ${formatDuration(pair.durationMs)}`),
+    // Pairs whose property does not apply run nothing, so they have no time to list.
+    ...result.pairs
+      .filter((pair) => pair.verdict.status !== 'not-applicable')
+      .map((pair) => `- ${pair.property.name} on ${pair.model}: ${formatDuration(pair.durationMs)}`),
   ];
   if (quality) lines.push(`- shrinking quality: ${formatDuration(quality.durationMs)}`);
   if (comparison) lines.push(`- comparison of the designs: ${formatDuration(comparison.durationMs)}`);

@@ -107,6 +107,16 @@ describe('empty and repeated flag values', () => {
   });
 });
 
+describe('replay of a compare file', () => {
+  test('points to compare --replay', () => {
+    const file = readdirSync(join(ROOT, 'counterexamples', 'compare')).find((name) => name.endsWith('.json'));
+    if (!file) throw new Error('no compare file is stored');
+    const run = klpcheck('replay', join('counterexamples', 'compare', file));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('this is a file of the design comparison. Replay it with "klpcheck compare --replay FILE".');
+  });
+});
+
 describe('selection that checks nothing', () => {
   test('check with no applicable property', () => {
     const run = klpcheck('check', '--model', 'current', '--property', 'p1-balanced-introduce-remove');
