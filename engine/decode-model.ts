@@ -40,7 +40,7 @@ import {
   string,
   tagged,
 } from './decode.ts';
-import { checkPatchedFunctions } from './decode-names.ts';
+import { checkDefinitionParams, checkPatchedFunctions } from './decode-names.ts';
 
 export { checkOperationNames } from './decode-names.ts';
 
@@ -243,6 +243,7 @@ export const patchSetDecoder: Decoder<PatchSet> = (value, path) => {
     seen.add(def.name);
   });
   checkPatchedFunctions(set, path);
+  checkDefinitionParams(set, path);
   return set;
 };
 

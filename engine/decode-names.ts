@@ -224,3 +224,37 @@ function livepatchObjectError(set: PatchSet, path: string, name: string): Decode
     'Patch vmlinux or a target module: a livepatch module has no patchable functions in the model.',
   );
 }
+
+// Parameters a module definition refers to
+
+/**
+ * Rejects a module definition that takes patch.replace, block_disable or the
+ * presence of a klp_state from a parameter the module does not define. The
+ * model reads a missing parameter as 0, so a misspelt name would silently
+ * fix the value.
+ */
+export function checkDefinitionParams(set: PatchSet, path: string): void {
+  set.modules.forEach((def, moduleIndex) => {
+    if (def.kind !== 'livepatch') return;
+    const at = `${path}.modules[${moduleIndex}]`;
+    const params = (def.params ?? []).map((param) => param.name);
+    if (typeof def.replace === 'object') checkParamName(`${at}.replace.param`, def.name, def.replace.param, params);
+    (def.states ?? []).forEach((state, stateIndex) => {
+      const stateAt = `${at}.states[${stateIndex}]`;
+      if (typeof state.blockDisable === 'object') checkParamName(`${stateAt}.blockDisable.param`, def.name, state.blockDisable.param, params);
+      if (state.whenParam !== undefined) checkParamName(`${stateAt}.whenParam`, def.name, state.whenParam, params);
+      if (state.unlessParam !== undefined) checkParamName(`${stateAt}.unlessParam`, def.name, state.unlessParam, params);
+    });
+  });
+}
+
+function checkParamName(path: string, module: string, name: string, params: readonly string[]): void {
+  if (params.includes(name)) return;
+  const guess = closestName(name, params);
+  throw new DecodeError(
+    path,
+    params.length > 0 ? `a parameter of ${module} (${params.join(', ')})` : `a parameter of ${module}, but it defines none`,
+    describeValue(name),
+    guess ? `Did you mean "${guess}"?` : `Add the parameter to the params of ${module} or correct the name.`,
+  );
+}

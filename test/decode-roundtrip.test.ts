@@ -181,6 +181,21 @@ describe('patched function names', () => {
     expect(parseInputFile(text, 'ok.json', parseContext).kind).toBe('scenario');
   });
 
+  it('rejects replace from an undefined parameter', () => {
+    const message = parseError(demoScenario([], (set) => ((set.modules[0] as Record<string, unknown>).replace = { param: 'pre_patch_rett' })));
+    expect(message).toContain('$.patchSet.modules[0].replace.param: expected a parameter of demo_fix (pre_patch_ret), found "pre_patch_rett"');
+    expect(message).toContain('Did you mean "pre_patch_ret"?');
+  });
+
+  it('rejects a state shown by an undefined parameter', () => {
+    const edit = (set: DemoSet): void => {
+      (set.modules[0] as Record<string, unknown>).states = [{ id: 1, version: 1, whenParam: 'nosuch' }];
+    };
+    const message = parseError(demoScenario([], edit));
+    expect(message).toContain('$.patchSet.modules[0].states[0].whenParam: expected a parameter of demo_fix (pre_patch_ret), found "nosuch"');
+    expect(message).toContain('Add the parameter to the params of demo_fix or correct the name.');
+  });
+
   it('rejects the string vmlinux as an object', () => {
     const message = parseError(demoScenario([], (set) => (set.modules[0]!.objects![0]!.name = 'vmlinux')));
     expect(message).toContain('$.patchSet.modules[0].objects[0].name: expected null for vmlinux, found "vmlinux"');
