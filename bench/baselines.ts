@@ -10,7 +10,7 @@
  *   from the same chart.
  */
 import { getAdjacencyMap } from 'xstate/graph';
-import { MonitorBank, successorOperations } from '../engine/explore/expand.ts';
+import { type Fingerprinted, MonitorBank, successorOperations } from '../engine/explore/expand.ts';
 import { buildMachine, stateValuePath } from '../model/chart/xstate.ts';
 import { CURRENT_IMPLEMENTATION, currentModel } from '../model/current/index.ts';
 import type { PatchSet } from '../model/definition.ts';
@@ -25,12 +25,10 @@ export interface SearchCount {
   readonly transitions: number;
 }
 
-interface PlainNode {
+interface PlainNode extends Fingerprinted {
   readonly world: World;
   readonly control: string;
   readonly monitors: readonly unknown[];
-  readonly monitorsJson: string;
-  readonly fingerprint: string;
 }
 
 /** Breadth-first search to a depth over the plain function, with the explorer's fingerprints and monitors. */
@@ -38,8 +36,7 @@ export function plainBfs(set: PatchSet, depth: number, properties: readonly Prop
   const bank = new MonitorBank(properties, { model: 'current', set });
   const world = currentModel.initial(set);
   const monitors = bank.initial();
-  const monitorsJson = bank.monitorsJson(monitors);
-  const root: PlainNode = { world, control: 'idle', monitors, monitorsJson, fingerprint: bank.fingerprintWith('idle', world, monitorsJson) };
+  const root: PlainNode = { world, control: 'idle', monitors, ...bank.fingerprint('idle', world, monitors) };
   const visited = new Set<string>([root.fingerprint]);
   let frontier = [root];
   let transitions = 0;
@@ -59,14 +56,11 @@ export function plainBfs(set: PatchSet, depth: number, properties: readonly Prop
   return { states: visited.size, transitions };
 }
 
-/** Steps the plain function and fingerprints the result as the explorer does, reusing the parent's fingerprint for an untouched world. */
+/** Steps the plain function and fingerprints the result as the explorer does. */
 function plainSuccessor(bank: MonitorBank, node: PlainNode, op: Operation, depth: number): PlainNode {
   const { world, events, state } = plainStep(bank.set, node.world, op);
   const { monitors } = bank.advance(node.monitors, { index: depth - 1, op, before: node.world, after: world, events });
-  const monitorsJson = bank.monitorsJson(monitors);
-  const unchanged = world === node.world && state === node.control && monitorsJson === node.monitorsJson;
-  const fingerprint = unchanged ? node.fingerprint : bank.fingerprintWith(state, world, monitorsJson);
-  return { world, control: state, monitors, monitorsJson, fingerprint };
+  return { world, control: state, monitors, ...bank.fingerprintSuccessor(node, state, world, monitors) };
 }
 
 interface GraphSnapshot {
@@ -109,7 +103,7 @@ export function xstateGraph(set: PatchSet, depth: number, properties: readonly P
         node = { depth: 0, monitors: bank.initial() };
       }
       nodes.set(snapshot, node);
-      return bank.fingerprint(stateValuePath(now.value), now.context.world, node.monitors);
+      return bank.fingerprint(stateValuePath(now.value), now.context.world, node.monitors).fingerprint;
     },
     stopWhen: (snapshot) => (nodes.get(snapshot)?.depth ?? 0) >= depth,
   });

@@ -41,7 +41,7 @@ function existingAncestor(path: string): string {
 /**
  * Creates the missing directories from an existing ancestor down to
  * `directory`, one level at a time. A recursive mkdirSync loops without end
- * where a file system answers ENOENT to every creation, as /proc does.
+ * where a file system returns ENOENT for every creation, as /proc does.
  */
 function createBelow(existing: string, directory: string): void {
   const missing: string[] = [];

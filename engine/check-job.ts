@@ -1,6 +1,6 @@
 /**
- * One job of the random engine: fast-check generates operation sequences for
- * one property, one model and one source of patch sets; the first violation
+ * One job of the random engine. fast-check generates operation sequences for
+ * one property, one model and one source of patch sets. The first violation
  * is replayed as concrete operations and shrunk further.
  */
 import fc from 'fast-check';

@@ -76,7 +76,7 @@ function allStatesVariant(def: PatchModuleDef, defaults: Record<string, number> 
 /** The loads of each module definition; a definition never changes, and operations are readonly. */
 const loadsByDef = new WeakMap<ModuleDef, readonly Operation[]>();
 
-/** The loads of one module: its default parameters, then for a livepatch module each variant. */
+/** Lists the loads of one module: its default parameters, then for a livepatch module each variant. */
 function moduleLoads(def: ModuleDef): readonly Operation[] {
   const known = loadsByDef.get(def);
   if (known) return known;
@@ -259,9 +259,9 @@ interface CandidateKind {
 }
 
 /**
- * The kinds of operations that make sense in a world, in a fixed order: loads
- * of modules not loaded (with parameter variants), removals the kernel
- * allows, `enabled` writes, `force` on the transition patch, parameter
+ * The kinds of operations that make sense in a world, in a fixed order. They
+ * are loads of modules not loaded (with parameter variants), removals the
+ * kernel allows, `enabled` writes, `force` on the transition patch, parameter
  * writes, pending transition and free work, and function calls.
  * Some of them can still fail, such as a load refused as incompatible or busy
  * or a failing pre_patch, and runs explore exactly those outcomes.
@@ -342,9 +342,9 @@ export function operationFromChoice(set: PatchSet, world: Readonly<World>, choic
 }
 
 /**
- * The choice slots of the kinds with candidates, each kind repeated by its
- * weight, and the lists built to find out which kinds have candidates. A kind
- * that can tell without listing is listed only when a choice picks it.
+ * Returns the choice slots of the kinds with candidates, each kind repeated by
+ * its weight, and the lists built to find out which kinds have candidates. A
+ * kind that can tell without listing is listed only when a choice picks it.
  */
 function kindSlots(set: PatchSet, world: Readonly<World>): { slots: number[]; lists: (Operation[] | undefined)[] } {
   const slots: number[] = [];

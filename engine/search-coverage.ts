@@ -6,12 +6,9 @@
  * the search generated count; the runs of shrinking and of the cross-check do
  * not.
  */
-import type { ChartImplementation, ChartNode } from '../model/chart/chart.ts';
-import type { PatchSet } from '../model/definition.ts';
-import type { Operation } from '../model/operations.ts';
+import type { ChartImplementation } from '../model/chart/chart.ts';
 import type { ModelName, Trace } from '../model/trace.ts';
-import type { World } from '../model/world.ts';
-import { type Coverage, type CoverageCounts, type CoverageKind, COVERAGE_KINDS, CoverageRecorder } from './explore/coverage.ts';
+import { type Coverage, type CoverageCounts, type CoverageKind, COVERAGE_KINDS, CoverageRecorder, recordTrace } from './explore/coverage.ts';
 import { CHART_IMPLEMENTATIONS } from './explore/explore.ts';
 
 /** Coverage of every sequence the random search ran on one model. */
@@ -33,21 +30,9 @@ export class JobCoverage {
     this.recorder = new CoverageRecorder(CHART_IMPLEMENTATIONS[model]);
   }
 
-  /**
-   * Records one trace, as `recordTrace` of the explorer's coverage does. The
-   * chart transition of each step is found by evaluating guards only, which
-   * is cheaper than interpreting the step again.
-   */
+  /** Records one trace. */
   record(trace: Trace): void {
-    const impl = CHART_IMPLEMENTATIONS[this.model];
-    let control = impl.controlState(trace.initial);
-    this.recorder.recordStart(control);
-    for (const step of trace.steps) {
-      const after = impl.controlState(step.after);
-      const taken = firstTakenGuard(impl, trace.set, step.before, control, step.op);
-      this.recorder.record(control, step.op, step.events, after, taken === undefined ? [] : [taken]);
-      control = after;
-    }
+    recordTrace(this.recorder, CHART_IMPLEMENTATIONS[this.model], trace);
     this.traces++;
   }
 
@@ -58,38 +43,6 @@ export class JobCoverage {
   exportCounts(): CoverageCounts {
     return this.recorder.exportCounts();
   }
-}
-
-function nodeAt(chart: ChartNode, path: readonly string[]): ChartNode | undefined {
-  let node: ChartNode | undefined = chart;
-  for (const key of path) node = node?.states?.[key];
-  return node;
-}
-
-/**
- * Returns the guard of the transition the chart takes first for `op`, in the
- * form interpretStep reports it (`<operation>:default` when unguarded). Like
- * the interpreter, it searches from the control state up to the root and
- * takes the first transition whose guard holds. Guards are pure, so this
- * does not run the step.
- * NOTE: this repeats the interpreter's search order; test/search-coverage.test.ts
- * compares the result with recordTrace, which interprets each step.
- */
-export function firstTakenGuard(
-  impl: ChartImplementation,
-  set: PatchSet,
-  world: Readonly<World>,
-  control: string,
-  op: Operation,
-): string | undefined {
-  const path = control.split('.');
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    for (const transition of nodeAt(impl.chart, path.slice(0, depth))?.on?.[op.type] ?? []) {
-      if (!transition.guard) return `${op.type}:default`;
-      if (impl.guards[transition.guard]?.(world, op, set)) return transition.guard;
-    }
-  }
-  return undefined;
 }
 
 /** Merges the jobs' recorders into one coverage per model, in the order of `models`. */

@@ -142,7 +142,7 @@ export interface ShadowDtor {
 }
 
 const NO_IDS: ReadonlySet<number> = new Set();
-/** Ids per piece of code; code is never changed once defined, so an answer stays true. */
+/** Ids per piece of code. Code is never changed once defined, so a cached set stays valid. */
 const idsByCode = new WeakMap<Code, ReadonlySet<number>>();
 
 /** Ids of the shadow variables a piece of code touches, in any branch. */

@@ -71,8 +71,8 @@ export function runnableUserOf(set: PatchSet, world: Readonly<World>, id: number
 }
 
 /**
- * Shadow ids of the runnable code of each world a property asked about. A
- * world never changes once a step has returned it, so an answer stays true.
+ * Shadow ids of the runnable code of each world a property looked up. A world
+ * never changes once a step has returned it, so a cached set stays valid.
  */
 const runnableIdsByWorld = new WeakMap<Readonly<World>, { readonly set: PatchSet; readonly ids: ReadonlySet<number> }>();
 

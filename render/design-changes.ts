@@ -33,8 +33,8 @@ function flawLine(change: VerdictChange): string {
 }
 
 /**
- * The comparison's verdict divergences: the same patch set and operations,
- * violating a property on one design and not on the other.
+ * Lists the comparison's verdict divergences: the same patch set and
+ * operations, violating a property on one design and not on the other.
  */
 function splitLines(comparison: CompareResult): string[] {
   const line = (violatedIn: 'current' | 'redesign') => {

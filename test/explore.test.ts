@@ -202,7 +202,7 @@ describe('memory estimate', () => {
   // 10,000 new states at depth 6, each frontier state costing what one costs now (50 MiB / 1,000), plus their fingerprints.
   const nextDepthBytes = Math.round(50 * MiB + 10_000 * 160 + (10_000 * 50 * MiB) / 1000);
 
-  test('stops when the next depth would not fit, and names the depth that fits as the last one', () => {
+  test('next depth too large stops', () => {
     const estimate = checkMemory(summary, nextDepthBytes - 1);
     expect(estimate).toMatchObject({ depth: 6, estimatedBytes: nextDepthBytes, extrapolated: false, fittingDepth: 6 });
   });
@@ -218,8 +218,8 @@ describe('memory estimate', () => {
     expect(estimate?.extrapolated).toBe(true);
     expect(estimate?.depth).toBe(9);
     expect(estimate?.estimatedBytes).toBeGreaterThan(2 * limit);
-    // Depth 7 as the last depth expands the 10,000 worlds of depth 6 (about 0.5 GiB) and fits; depth 8
-    // expands the 100,000 worlds of depth 7 (about 5 GiB) and does not.
+    // Depth 7 as the last depth expands the 10,000 worlds of depth 6 (about 0.5 GiB), so it fits.
+    // Depth 8 expands the 100,000 worlds of depth 7 (about 5 GiB), so it does not.
     expect(estimate?.fittingDepth).toBe(7);
   });
 
@@ -415,7 +415,7 @@ describe('klpcheck explore', () => {
     expect(JSON.parse(readFileSync(report, 'utf8')).stoppedBy).toBe('interrupt');
   });
 
-  test('a bound too large for the heap stops early, names a depth that fits and exits 3', () => {
+  test('bound too large exits 3', () => {
     const dir = mkdtempSync(join(tmpdir(), 'klpcheck-explore-'));
     const report = join(dir, 'explore.json');
     const run = spawnSync(

@@ -7,11 +7,13 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 
 import { checkOptions, runCheck } from '../engine/check.ts';
-import { coverageFromTraces } from '../engine/explore/coverage.ts';
+import { type Coverage, coverageFromTraces, CoverageRecorder } from '../engine/explore/coverage.ts';
 import { CHART_IMPLEMENTATIONS } from '../engine/explore/explore.ts';
 import { arbitraryChoices, operationsFromChoices } from '../engine/generate-operations.ts';
 import { JobCoverage, mergeSearchCoverage } from '../engine/search-coverage.ts';
 import { CATALOGUE } from '../model/catalogue/index.ts';
+import type { ChartImplementation } from '../model/chart/chart.ts';
+import { interpretStep } from '../model/chart/interpreter.ts';
 import type { PatchSet } from '../model/definition.ts';
 import { MODELS } from '../model/index.ts';
 import { REDESIGN_CATALOGUE } from '../model/redesign-catalogue/index.ts';
@@ -28,11 +30,28 @@ function randomTraces(model: Model, sets: readonly PatchSet[], seed: number): Tr
   return sets.flatMap((set) => choices.map((c) => operationsFromChoices(model, set, c).trace));
 }
 
+/**
+ * Coverage recorded from the steps the interpreter runs again, with the
+ * transitions it reports taking: the reference that locating transitions by
+ * guards alone must match.
+ */
+function interpretedCoverage(impl: ChartImplementation, traces: readonly Trace[]): Coverage {
+  const recorder = new CoverageRecorder(impl);
+  for (const trace of traces) {
+    recorder.recordStart(impl.controlState(trace.initial));
+    for (const step of trace.steps) {
+      const { taken } = interpretStep(impl, trace.set, step.before, step.op);
+      recorder.record(impl.controlState(step.before), step.op, step.events, impl.controlState(step.after), taken);
+    }
+  }
+  return recorder.coverage();
+}
+
 describe('JobCoverage', () => {
   test.each([
     ['current', current, CATALOGUE],
     ['redesign', redesign, REDESIGN_CATALOGUE],
-  ])('matches recordTrace on the %s model', (_name, model, sets) => {
+  ])('matches the interpreted steps on the %s model', (_name, model, sets) => {
     const traces = randomTraces(model, sets, 5);
     const job = new JobCoverage(model.name);
     for (const trace of traces) job.record(trace);
@@ -40,6 +59,7 @@ describe('JobCoverage', () => {
 
     expect(job.sequences).toBe(traces.length);
     expect(searched?.sequences).toBe(traces.length);
+    expect(searched?.coverage).toEqual(interpretedCoverage(CHART_IMPLEMENTATIONS[model.name], traces));
     expect(searched?.coverage).toEqual(coverageFromTraces(CHART_IMPLEMENTATIONS[model.name], traces));
   });
 

@@ -6,7 +6,7 @@
  * data for traces of the random engine.
  */
 import type { ChartImplementation, ChartNode } from '../../model/chart/chart.ts';
-import { interpretStep } from '../../model/chart/interpreter.ts';
+import { locate, takenLabel } from '../../model/chart/interpreter.ts';
 import { CALLBACK_NAMES } from '../../model/definition.ts';
 import type { KernelEvent, ModuleState } from '../../model/events.ts';
 import type { Operation } from '../../model/operations.ts';
@@ -136,6 +136,9 @@ export class CoverageRecorder {
     chartTransitions: new Map(),
   };
 
+  /** Labels of taken transitions by control state, operation type and guard; the chart is fixed, so each is found once. */
+  private readonly labels = new Map<string, string | undefined>();
+
   constructor(private readonly impl: ChartImplementation) {}
 
   private add(kind: CoverageKind, item: string): void {
@@ -156,8 +159,14 @@ export class CoverageRecorder {
       }
     }
     this.add('controlStates', after);
-    const transition = takenTransition(this.impl.chart, before, op, taken[0]);
+    const transition = this.transitionLabel(before, op, taken[0]);
     if (transition) this.add('chartTransitions', transition);
+  }
+
+  private transitionLabel(control: string, op: Operation, taken: string | undefined): string | undefined {
+    const key = `${control} ${op.type} ${taken}`;
+    if (!this.labels.has(key)) this.labels.set(key, takenTransition(this.impl.chart, control, op, taken));
+    return this.labels.get(key);
   }
 
   /** Records the control state a run starts in. */
@@ -204,8 +213,8 @@ export class CoverageRecorder {
 
 /**
  * Computes coverage from traces of one model, such as those the random engine
- * judged. Each step is interpreted again on its `before` world to learn the
- * chart transition it took; the traces' own events are counted.
+ * judged. The chart transition of each step is located again on its `before`
+ * world, by guards only; the traces' own events are counted.
  */
 export function coverageFromTraces(impl: ChartImplementation, traces: readonly Trace[]): Coverage {
   const recorder = new CoverageRecorder(impl);
@@ -217,7 +226,8 @@ export function coverageFromTraces(impl: ChartImplementation, traces: readonly T
 export function recordTrace(recorder: CoverageRecorder, impl: ChartImplementation, trace: Trace): void {
   recorder.recordStart(impl.controlState(trace.initial));
   for (const step of trace.steps) {
-    const { taken } = interpretStep(impl, trace.set, step.before, step.op);
-    recorder.record(impl.controlState(step.before), step.op, step.events, impl.controlState(step.after), taken);
+    const control = impl.controlState(step.before);
+    const located = locate(impl, control, step.before, step.op, trace.set);
+    recorder.record(control, step.op, step.events, impl.controlState(step.after), located ? [takenLabel(located.transition, step.op)] : []);
   }
 }

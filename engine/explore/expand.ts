@@ -35,9 +35,21 @@ export interface FrontierNode {
   readonly monitors: readonly unknown[];
   /** Index of the state in the search's parent links. */
   readonly index: number;
-  /** The state's fingerprint and the JSON text of its monitor fingerprints, when known. */
-  readonly fingerprint?: string;
-  readonly monitorsJson?: string;
+  readonly fingerprint: string;
+  /** JSON text of the monitors' fingerprints, which a successor compares with its own. */
+  readonly monitorsJson: string;
+}
+
+/** A state's fingerprint, with the JSON text of the part its monitors add. */
+export interface Fingerprinted {
+  readonly fingerprint: string;
+  readonly monitorsJson: string;
+}
+
+/** The parts of a parent state that decide whether a successor is the same state. */
+interface Parent extends Fingerprinted {
+  readonly world: Readonly<World>;
+  readonly control: string;
 }
 
 export interface Successor {
@@ -92,18 +104,29 @@ export class MonitorBank {
     return { monitors: next, violations };
   }
 
+  /** Fingerprints a state: its control state, its world and its monitors. */
+  fingerprint(control: string, world: Readonly<World>, monitors: readonly unknown[]): Fingerprinted {
+    const monitorsJson = this.monitorsJson(monitors);
+    return { fingerprint: this.fingerprinter.fingerprintText(control, world, monitorsJson), monitorsJson };
+  }
+
+  /**
+   * Fingerprints the state a step from `parent` leads to. A step that left the
+   * world untouched (a refusal or a no-op) and moved no monitor leads back to
+   * the parent's state, so the parent's fingerprint is reused without writing
+   * the canonical text again.
+   */
+  fingerprintSuccessor(parent: Parent, control: string, world: Readonly<World>, monitors: readonly unknown[]): Fingerprinted {
+    const monitorsJson = this.monitorsJson(monitors);
+    if (world === parent.world && control === parent.control && monitorsJson === parent.monitorsJson) {
+      return { fingerprint: parent.fingerprint, monitorsJson };
+    }
+    return { fingerprint: this.fingerprinter.fingerprintText(control, world, monitorsJson), monitorsJson };
+  }
+
   /** Returns the JSON text of the monitors' fingerprints, the part of a state's fingerprint they add. */
-  monitorsJson(monitors: readonly unknown[]): string {
+  private monitorsJson(monitors: readonly unknown[]): string {
     return JSON.stringify(monitors.map((state, i) => (state === VIOLATED ? 'violated' : monitorFingerprint(this.checked[i] as Property, state))));
-  }
-
-  fingerprint(control: string, world: Readonly<World>, monitors: readonly unknown[]): string {
-    return this.fingerprinter.fingerprintText(control, world, this.monitorsJson(monitors));
-  }
-
-  /** Returns the fingerprint of a state, given the JSON text of its monitor fingerprints. */
-  fingerprintWith(control: string, world: Readonly<World>, monitorsJson: string): string {
-    return this.fingerprinter.fingerprintText(control, world, monitorsJson);
   }
 }
 
@@ -128,9 +151,8 @@ export class Expander {
     const world = initialWorld(this.set);
     const control = this.impl.controlState(world);
     const monitors = this.bank.initial();
-    const monitorsJson = this.bank.monitorsJson(monitors);
-    const fingerprint = this.bank.fingerprintWith(control, world, monitorsJson);
-    return { node: { world, control, monitors, index: 0, fingerprint, monitorsJson }, fingerprint };
+    const fingerprinted = this.bank.fingerprint(control, world, monitors);
+    return { node: { world, control, monitors, index: 0, ...fingerprinted }, fingerprint: fingerprinted.fingerprint };
   }
 
   /** Yields the successors of a state reached in `depth - 1` operations, in the order of successorOperations. */
@@ -140,11 +162,9 @@ export class Expander {
       this.coverage.record(node.control, op, events, state, taken);
       const step: TraceStep = { index: depth - 1, op, before: node.world, after: world, events };
       const { monitors, violations } = this.bank.advance(node.monitors, step);
-      const monitorsJson = this.bank.monitorsJson(monitors);
-      // A step that left the world untouched (a refusal or a no-op) leads back to its own state unless a monitor moved.
-      const unchanged = world === node.world && state === node.control && monitorsJson === node.monitorsJson;
-      const fingerprint = unchanged && node.fingerprint ? node.fingerprint : this.bank.fingerprintWith(state, world, monitorsJson);
-      yield { op, node: { world, control: state, monitors, index: node.index, fingerprint, monitorsJson }, fingerprint, violations };
+      const fingerprinted = this.bank.fingerprintSuccessor(node, state, world, monitors);
+      const successor: FrontierNode = { world, control: state, monitors, index: node.index, ...fingerprinted };
+      yield { op, node: successor, fingerprint: fingerprinted.fingerprint, violations };
     }
   }
 }

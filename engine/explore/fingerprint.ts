@@ -30,14 +30,14 @@ export function compareText(a: string, b: string): number {
 }
 
 /**
- * The compact form of a world, which the canonical text writes out as JSON
- * (CanonicalWriter): patches that are not freed, sorted by id, each as an
- * array of its fields, with funcs that are not nops named by their index in
- * the definition (which fixes old_name and old_sympos) and the enable order
- * replaced by its rank; then klp_patches, the transition, and the records of
- * the world as sorted [key, value] entry lists. The naming counters are left
- * out. These are the instance fields it writes, for the test that fails when
- * a new field is added to World without being fingerprinted.
+ * Instance fields of the compact form of a world, which the canonical text
+ * writes out as JSON (CanonicalWriter). The form lists the patches that are
+ * not freed, sorted by id, each as an array of its fields. A func that is not
+ * a nop is named by its index in the definition, which fixes old_name and
+ * old_sympos, and the enable order is replaced by its rank. Then come
+ * klp_patches, the transition, and the records of the world as sorted
+ * [key, value] entry lists; the naming counters are left out. A test fails
+ * when a new field is added to World without being fingerprinted.
  */
 export const FINGERPRINTED_FIELDS = {
   patch: ['enableOrder', 'enabled', 'forced', 'id', 'module', 'objects', 'phase', 'replace', 'states'],

@@ -80,7 +80,7 @@ function balance(sizes: readonly number[]): { give: number[]; receive: number[] 
 }
 
 /**
- * Checks the memory of the workers after a depth. Each worker holds part of
+ * Checks the memory of the workers after a depth. Each worker keeps part of
  * the frontier in its own heap, whose limit is that of the main thread. The
  * check counts all workers' heaps against one such limit, which overstates
  * the need, so that a depth it names as fitting does fit.
@@ -132,7 +132,7 @@ export async function exploreParallel(options: ExploreOptions & { readonly worke
     let stopped = false;
     let frontier = 1;
     let memory: MemoryEstimate | null = null;
-    // The heap of a worker before it holds any state: about the main thread's before the search.
+    // A worker's heap before it stores any state is taken to be the main thread's before the search.
     const workerStartHeap = process.memoryUsage().heapUsed;
 
     for (let depth = 1; depth <= options.depth && frontier > 0; depth++) {

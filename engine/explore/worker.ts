@@ -32,6 +32,8 @@ export interface PostedNode {
   readonly control: string;
   readonly monitors: readonly unknown[];
   readonly index: number;
+  readonly fingerprint: string;
+  readonly monitorsJson: string;
 }
 
 export type ToWorker =

@@ -85,7 +85,12 @@ function findHandlers(root: ChartNode, path: readonly string[], type: Operation[
   return found;
 }
 
-function locate(impl: ChartImplementation, control: string, world: Readonly<World>, op: Operation, set: PatchSet): Located | undefined {
+/**
+ * Finds the transition the chart takes first for an operation in a control
+ * state: from the deepest node up to the root, the first whose guard holds.
+ * Guards are pure, so this runs no action.
+ */
+export function locate(impl: ChartImplementation, control: string, world: Readonly<World>, op: Operation, set: PatchSet): Located | undefined {
   for (const handler of handlersOf(impl.chart, control, op.type)) {
     const transition = select(impl, handler.transitions, world, op, set);
     if (transition) return { transition, source: handler.source };
@@ -109,6 +114,11 @@ function resolveLeaf(root: ChartNode, path: readonly string[]): string[] {
   return leaf;
 }
 
+/** Names a taken transition by its guard, or `<operation>:default` when it has none, as coverage counts it. */
+export function takenLabel(transition: ChartTransition, op: Operation): string {
+  return transition.guard ?? `${op.type}:default`;
+}
+
 export interface InterpretedStep {
   readonly world: World;
   readonly events: KernelEvent[];
@@ -128,7 +138,7 @@ export function interpretStep(impl: ChartImplementation, set: PatchSet, world: R
   const located = locate(impl, control, world, op, set);
   if (!located) throw new Error(`internal: state ${control} does not handle ${op.type}`);
   runActions(impl, k, located.transition, op);
-  taken.push(located.transition.guard ?? `${op.type}:default`);
+  taken.push(takenLabel(located.transition, op));
   if (located.transition.target) path = resolveLeaf(impl.chart, [...located.source.slice(0, -1), ...located.transition.target.split('.')]);
 
   for (let node = nodeAt(impl.chart, path); node.always; node = nodeAt(impl.chart, path)) {
